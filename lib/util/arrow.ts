@@ -34,7 +34,7 @@ export function tableFromColumns(columns: Record<string, ColumnData>): arrow.Tab
         ? arrow.vectorFromArray(data as boolean[], new arrow.Bool())
         : arrow.vectorFromArray(data as string[], new arrow.Utf8());
     } else {
-      vectors[name] = arrow.makeVector(data as arrow.TypedArray);
+      vectors[name] = arrow.makeVector(data as Float32Array);
     }
   }
   return new arrow.Table(vectors);
