@@ -25,6 +25,13 @@ export interface ExecuteOptions {
   initBackend?: () => Promise<Record<string, string>>;
   /** Versions recorded for every stage (Deno, ifguide). */
   versions?: Record<string, string>;
+  /**
+   * Nodes run at the same time (default 1). Above 1, every node to compute runs through `spawn`
+   * (a child process that writes the artifact into the same store), as soon as its inputs exist.
+   */
+  jobs?: number;
+  /** Computes one node out of process; required when `jobs` > 1. */
+  spawn?: (node: PlanNode, signal: AbortSignal) => Promise<void>;
 }
 
 /** Outcome of one plan execution. */
@@ -76,50 +83,48 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     return value;
   };
 
+  const now = () => new Date().toISOString();
+  const toRun: PlanNode[] = [];
   for (const node of plan.nodes) {
     if (!wanted.has(node.id)) continue;
-    const now = () => new Date().toISOString();
-    const isCached = !forced.has(node.id) && await store.has(node.key);
-    if (isCached) {
+    if (!forced.has(node.id) && await store.has(node.key)) {
       sink.emit({ type: "stage-start", time: now(), stage: node.stage.name, node: node.id, key: node.key, cached: true });
+      sink.emit({ type: "stage-end", time: now(), stage: node.stage.name, node: node.id, key: node.key, seconds: 0, cached: true });
       cached.push(node.id);
-      sink.emit({
-        type: "stage-end",
-        time: now(),
-        stage: node.stage.name,
-        node: node.id,
-        key: node.key,
-        seconds: 0,
-        cached: true,
-      });
-      continue;
+    } else {
+      toRun.push(node);
     }
+  }
 
-    const inputs: Record<string, unknown> = {};
-    for (const [name, source] of Object.entries(node.inputs)) inputs[name] = await load(source);
-    if (node.stage.usesBackend && backendVersions === null) {
-      backendVersions = options.initBackend ? await options.initBackend() : {};
-    }
-
+  const runOne = async (node: PlanNode, inProcess: boolean): Promise<void> => {
     sink.emit({ type: "stage-start", time: now(), stage: node.stage.name, node: node.id, key: node.key, cached: false });
-    const started = new Date();
-    const inputKeys = Object.fromEntries(
-      Object.entries(node.inputs).map(([name, source]) => [name, byId.get(source)!.key]),
-    );
-    const output = await runNode(node, inputs, inputKeys, options, backendVersions ?? {});
-    outputs.set(node.id, output);
-    const elapsed = (Date.now() - started.getTime()) / 1000;
+    const started = Date.now();
+    if (inProcess) {
+      const inputs: Record<string, unknown> = {};
+      for (const [name, source] of Object.entries(node.inputs)) inputs[name] = await load(source);
+      if (node.stage.usesBackend && backendVersions === null) {
+        backendVersions = options.initBackend ? await options.initBackend() : {};
+      }
+      const inputKeys = Object.fromEntries(
+        Object.entries(node.inputs).map(([name, source]) => [name, byId.get(source)!.key]),
+      );
+      outputs.set(node.id, await runNode(node, inputs, inputKeys, options, backendVersions ?? {}));
+    } else {
+      await options.spawn!(node, options.signal ?? new AbortController().signal);
+      if (options.signal?.aborted) throw new RunCancelledError(node.id);
+      if (!(await store.has(node.key))) throw new Error(`stage '${node.id}' finished in a child process without writing its artifact`);
+    }
+    const elapsed = (Date.now() - started) / 1000;
     seconds[node.id] = elapsed;
     executed.push(node.id);
-    sink.emit({
-      type: "stage-end",
-      time: now(),
-      stage: node.stage.name,
-      node: node.id,
-      key: node.key,
-      seconds: elapsed,
-      cached: false,
-    });
+    sink.emit({ type: "stage-end", time: now(), stage: node.stage.name, node: node.id, key: node.key, seconds: elapsed, cached: false });
+  };
+
+  const jobs = Math.max(1, options.jobs ?? 1);
+  if (jobs === 1 || !options.spawn) {
+    for (const node of toRun) await runOne(node, true);
+  } else {
+    await runConcurrently(toRun, jobs, (node) => runOne(node, false));
   }
 
   return {
@@ -176,4 +181,44 @@ async function runNode(
     if (signal.aborted && !(error instanceof RunCancelledError)) throw new RunCancelledError(node.id);
     throw error;
   }
+}
+
+/**
+ * Run nodes with at most `jobs` at a time, each as soon as the nodes it depends on (among `nodes`)
+ * are done. The first failure stops new starts and is rethrown once running nodes finish.
+ */
+async function runConcurrently(
+  nodes: PlanNode[],
+  jobs: number,
+  run: (node: PlanNode) => Promise<void>,
+): Promise<void> {
+  const pending = new Set(nodes.map((node) => node.id));
+  const done = new Set<string>();
+  const running = new Map<string, Promise<void>>();
+  let failure: unknown = null;
+  const ready = (node: PlanNode) => Object.values(node.inputs).every((id) => !pending.has(id) || done.has(id));
+
+  while ((pending.size > done.size || running.size > 0)) {
+    if (failure === null) {
+      for (const node of nodes) {
+        if (running.size >= jobs) break;
+        if (done.has(node.id) || running.has(node.id) || !ready(node)) continue;
+        running.set(
+          node.id,
+          run(node).then(
+            () => {
+              done.add(node.id);
+            },
+            (error) => {
+              failure ??= error;
+              done.add(node.id);
+            },
+          ).finally(() => running.delete(node.id)),
+        );
+      }
+    }
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+  }
+  if (failure !== null) throw failure;
 }
