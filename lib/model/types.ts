@@ -43,7 +43,11 @@ export interface LogitProcessor {
    * @param logits [B, V] row-major logits of the current step.
    * @param contexts token ids generated so far per row, prompt included (no padding).
    */
-  process(logits: Float32Array, vocabSize: number, contexts: Int32Array[]): Float32Array | Promise<Float32Array>;
+  process(
+    logits: Float32Array,
+    vocabSize: number,
+    contexts: Int32Array[],
+  ): Float32Array | Promise<Float32Array>;
 }
 
 /** Sampling settings for `generate`. */
@@ -59,4 +63,10 @@ export interface SamplingOptions {
   /** Token that stops a sample early (end-of-text); it is not part of the continuation. */
   stopToken?: number;
   processor?: LogitProcessor;
+  /** Rows (prompt, sample pairs) decoded together; results do not depend on it. Default 32. */
+  batchSize?: number;
+  /** Checked between batches; an aborted signal stops generation with the signal's reason. */
+  signal?: AbortSignal;
+  /** Called after each batch with the number of finished and total (prompt, sample) pairs. */
+  onProgress?: (done: number, total: number) => void;
 }
