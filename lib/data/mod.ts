@@ -1,0 +1,34 @@
+/**
+ * Public API of the data stage: shipped-dataset loaders, role splits, tokenizers, query and prompt
+ * sets, classifier rows, DPO pairs, the corpus builder and the stage definitions.
+ */
+
+export * from "./types.ts";
+export { dataRoot, gunzip, readShipped, setDataRoot, ShippedDataError } from "./shipped.ts";
+export { normalizeText } from "./normalize.ts";
+export {
+  assignRole,
+  hashUnit,
+  type Role,
+  ROLE_PRECEDENCE,
+  ROLE_TABLES,
+  type RoleSource,
+  type RoleTable,
+  toxigenValidationGroups,
+} from "./roles.ts";
+export { type RoleEntry, type RoleIndex, roleIndex, rowsWithRole } from "./role_index.ts";
+export { loadRtp, type RtpRow } from "./datasets/rtp.ts";
+export { cleanTweet, type DavidsonRow, loadDavidson } from "./datasets/davidson.ts";
+export { loadParadetox, type ParadetoxRow } from "./datasets/paradetox.ts";
+export { type HhRlhfRow, loadHhRlhf } from "./datasets/hh_rlhf.ts";
+export { loadToxigen, type ToxigenRow } from "./datasets/toxigen.ts";
+export { type BoldRow, loadBold } from "./datasets/bold.ts";
+export { type LambadaRow, loadLambada } from "./datasets/lambada.ts";
+export { type BenignRow, loadGutenberg, loadNlpCorpus, loadSpeeches } from "./datasets/benign.ts";
+export { BpeTokenizer, type BpeTokenizerJson, EOT_TEXT, PAD_TEXT } from "./tokenizer/bpe.ts";
+export { trainTokenizer, type TrainTokenizerOptions } from "./tokenizer/train.ts";
+export { loadGpt2Tokenizer } from "./tokenizer/gpt2.ts";
+export { buildQuerySets, isNontoxicQuery, isToxicQuery } from "./queries.ts";
+export { buildPromptSets, type EvaluationPromptSets } from "./prompts.ts";
+export { type ClassifierRole, type ClassifierRow, classifierRows, implicitRows } from "./classifier_rows.ts";
+export { type DpoPair, dpoPairs, type DpoSource } from "./dpo.ts";

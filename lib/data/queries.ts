@@ -1,0 +1,71 @@
+/**
+ * Influence query sets: toxic and non-toxic RealToxicityPrompts prompt+continuation pairs from the
+ * `queries` role, labelled by the continuation (and prompt) toxicity thresholds of the spec.
+ */
+
+import type { QuerySpec } from "../spec/types.ts";
+import type { PromptRow, QuerySets } from "./types.ts";
+import { loadRtp, type RtpRow } from "./datasets/rtp.ts";
+import { roleIndex } from "./role_index.ts";
+import { seededSample } from "./shuffle.ts";
+
+/** True when a row is a toxic query under the rule: continuation toxicity >= `toxic_min`. */
+export function isToxicQuery(row: RtpRow, rule: QuerySpec): boolean {
+  return row.continuationToxicity !== undefined && row.continuationToxicity >= rule.toxic_min;
+}
+
+/** True when both halves are scored and below `nontoxic_max`. */
+export function isNontoxicQuery(row: RtpRow, rule: QuerySpec): boolean {
+  return row.continuationToxicity !== undefined && row.promptToxicity !== undefined &&
+    row.continuationToxicity < rule.nontoxic_max && row.promptToxicity < rule.nontoxic_max;
+}
+
+/** Convert an RTP row to a prompt row with both halves and their scores. */
+export function rtpPromptRow(row: RtpRow, group?: string): PromptRow {
+  return {
+    id: row.rowId,
+    prompt: row.prompt,
+    continuation: row.continuation,
+    promptToxicity: row.promptToxicity,
+    continuationToxicity: row.continuationToxicity,
+    group,
+  };
+}
+
+/**
+ * Build the query sets for a split seed. Throws when the `queries` role holds fewer rows of a kind
+ * than the spec requests.
+ */
+export async function buildQuerySets(rule: QuerySpec, seed: number): Promise<QuerySets> {
+  if (!(rule.toxic_min >= rule.nontoxic_max)) {
+    throw new RangeError(
+      `invalid query rule: toxic_min ${rule.toxic_min} is below nontoxic_max ${rule.nontoxic_max}, so a pair could be both`,
+    );
+  }
+  const index = await roleIndex(seed);
+  const rows = (await loadRtp()).filter((row) =>
+    row.continuation !== undefined && index.roleOf(row.rowId) === "queries"
+  );
+  const toxic = rows.filter((row) => isToxicQuery(row, rule));
+  const nontoxic = rows.filter((row) => isNontoxicQuery(row, rule));
+  for (
+    const [kind, available, wanted] of [["toxic", toxic.length, rule.toxic], [
+      "nontoxic",
+      nontoxic.length,
+      rule.nontoxic,
+    ]] as const
+  ) {
+    if (wanted > available) {
+      throw new RangeError(
+        `influence.queries.${kind} is ${wanted}, but the queries role holds only ${available} ${kind} RTP pairs ` +
+          `under this rule; lower it to at most ${available}`,
+      );
+    }
+  }
+  return {
+    toxic: seededSample(toxic, rule.toxic, seed, "queries", "toxic").map((row) => rtpPromptRow(row, "toxic")),
+    nontoxic: seededSample(nontoxic, rule.nontoxic, seed, "queries", "nontoxic").map((row) =>
+      rtpPromptRow(row, "nontoxic")
+    ),
+  };
+}
