@@ -2,6 +2,7 @@
 
 import type { SelectionSpec } from "../../lib/spec/types.ts";
 import type { TokenScores } from "../../lib/select/types.ts";
+import type { Corpus, Tokenizer } from "../../lib/data/types.ts";
 
 /** Token scores from nested rows, one array per chunk; chunk ids default to 0, 1, 2, ... */
 export function scoresFromRows(rows: number[][], chunkIds?: number[]): TokenScores {
@@ -26,4 +27,49 @@ export function maskRows(mask: Uint8Array, blockSize: number): number[][] {
     rows.push(Array.from(mask.subarray(start, start + blockSize)));
   }
   return rows;
+}
+
+/** A hand document: token ids, ground-truth label, source and text. */
+export interface HandDocument {
+  tokens: number[];
+  toxic?: boolean;
+  source?: string;
+  text?: string;
+}
+
+/** A corpus from hand documents laid end to end and cut into chunks (a trailing partial chunk is dropped). */
+export function corpusFromDocuments(docs: HandDocument[], blockSize: number, splits?: number[]): Corpus {
+  const tokens = docs.flatMap((doc) => doc.tokens);
+  const docIds = docs.flatMap((doc, d) => doc.tokens.map(() => d));
+  const numChunks = Math.floor(tokens.length / blockSize);
+  return {
+    blockSize,
+    numChunks,
+    tokens: Int32Array.from(tokens.slice(0, numChunks * blockSize)),
+    docIds: Int32Array.from(docIds.slice(0, numChunks * blockSize)),
+    chunkSplit: Uint8Array.from(splits ?? new Array(numChunks).fill(0)),
+    documents: {
+      source: docs.map((doc) => doc.source ?? (doc.toxic ? "toxic" : "benign")),
+      toxic: Uint8Array.from(docs, (doc) => doc.toxic ? 1 : 0),
+      tokens: Int32Array.from(docs, (doc) => doc.tokens.length),
+      rowId: docs.map((_, d) => `hand:${d}`),
+      text: docs.map((doc) => doc.text ?? ""),
+    },
+    stats: {},
+  };
+}
+
+/** A tokenizer whose token i is the i-th entry of `pieces`. */
+export function pieceTokenizer(pieces: string[]): Tokenizer {
+  return {
+    kind: "bpe",
+    vocabSize: pieces.length,
+    eotId: 0,
+    padId: 0,
+    encode: () => {
+      throw new Error("pieceTokenizer cannot encode");
+    },
+    decode: (ids) => Array.from(ids, (id) => pieces[id]).join(""),
+    tokenText: (id) => pieces[id],
+  };
 }
