@@ -15,6 +15,8 @@ import type { TrackedLayer } from "./layers.ts";
 
 /** The part of a language model the influence engine uses. */
 export interface CaptureModel {
+  /** Vocabulary size and the longest sequence the model accepts. */
+  readonly config: { vocab_size: number; context: number };
   /** Logits [B, T, V] for int32 tokens [B, T]; fills `capture` for the layers it names. */
   forward(tokens: tf.Tensor2D, capture?: LinearCapture): tf.Tensor3D;
   linearLayers(): LinearLayerInfo[];
@@ -76,13 +78,20 @@ export function captureBatch(
 ): CapturedBatch {
   const { batch: b, time: t } = batch;
   const rows = b * t;
-  for (const [what, array] of [["tokens", batch.tokens], ["targets", batch.targets], ["weights", batch.weights]] as const) {
+  for (
+    const [what, array] of [["tokens", batch.tokens], ["targets", batch.targets], [
+      "weights",
+      batch.weights,
+    ]] as const
+  ) {
     if (array.length !== rows) {
       throw new RangeError(`capture batch ${what} has ${array.length} entries, expected B * T = ${rows}`);
     }
   }
   if (options.sampleRngs && options.sampleRngs.length !== b) {
-    throw new RangeError(`capture needs one label generator per row: got ${options.sampleRngs.length}, B = ${b}`);
+    throw new RangeError(
+      `capture needs one label generator per row: got ${options.sampleRngs.length}, B = ${b}`,
+    );
   }
 
   const names = new Set(layers.map((layer) => layer.name));
@@ -104,11 +113,12 @@ export function captureBatch(
     const targets = options.sampleRngs
       ? sampleLabels(flat.dataSync() as Float32Array, vocab, batch, options.sampleRngs)
       : batch.targets;
-    const picked = tf.mul(
-      tf.oneHot(tf.tensor1d(targets, "int32"), vocab),
-      tf.tensor2d(batch.weights, [rows, 1]),
-    ); // [N, V]
-    return tf.neg(tf.sum(tf.mul(tf.logSoftmax(flat), picked))) as tf.Scalar;
+    // Flat index row * V + target picks one log-probability per row without a [N, V] one-hot.
+    const index = new Int32Array(rows);
+    for (let r = 0; r < rows; r++) index[r] = r * vocab + targets[r];
+    const logProbs = tf.reshape(tf.logSoftmax(flat), [rows * vocab]); // [N * V]
+    const picked = tf.gather(logProbs, tf.tensor1d(index, "int32")); // [N]
+    return tf.neg(tf.sum(tf.mul(picked, tf.tensor1d(batch.weights)))) as tf.Scalar;
   };
 
   let result: { value: tf.Scalar; grads: tf.Tensor[] };

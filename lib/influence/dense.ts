@@ -60,6 +60,8 @@ export function toFloat64(values: ArrayLike<number>): Float64Array {
 
 function checkLength(what: string, array: ArrayLike<number>, expected: number): void {
   if (array.length !== expected) {
-    throw new RangeError(`${what} has ${array.length} entries, expected ${expected}; check the matrix shapes`);
+    throw new RangeError(
+      `${what} has ${array.length} entries, expected ${expected}; check the matrix shapes`,
+    );
   }
 }

@@ -17,7 +17,11 @@ export function resolvedEigenMethod(method: EigenMethod = "auto"): Exclude<Eigen
 }
 
 /** Decompose a symmetric row-major [n, n] matrix (symmetrised first; the input is not modified). */
-export function decomposeSymmetric(matrix: Float64Array, n: number, method: EigenMethod = "auto"): EigenResult {
+export function decomposeSymmetric(
+  matrix: Float64Array,
+  n: number,
+  method: EigenMethod = "auto",
+): EigenResult {
   if (resolvedEigenMethod(method) === "typescript") return symmetricEigen(matrix, n);
 
   const dsyevd = getBlas()?.dsyevd;

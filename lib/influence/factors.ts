@@ -3,7 +3,7 @@
  * correction, and the per-layer inverse curvature-vector product the chosen strategy defines.
  */
 
-import { type EigenMethod, decomposeSymmetric } from "./eigen_select.ts";
+import { decomposeSymmetric, type EigenMethod } from "./eigen_select.ts";
 import type { TrackedLayer } from "./layers.ts";
 import { type DampingSpec, inverseCurvatureProduct, resolveDamping } from "./precondition.ts";
 import type { CorrectionSums, CovarianceSums } from "./statistics.ts";
@@ -23,8 +23,18 @@ export interface FactorSet {
 }
 
 /** A factor set for a strategy that needs no statistics. */
-export function emptyFactorSet(strategy: StrategyName, fisher: FisherKind, layers: TrackedLayer[]): FactorSet {
-  return { strategy, fisher, layers: layers.map((layer) => ({ layer, tokensPerSequence: 0 })), tokens: 0, sequences: 0 };
+export function emptyFactorSet(
+  strategy: StrategyName,
+  fisher: FisherKind,
+  layers: TrackedLayer[],
+): FactorSet {
+  return {
+    strategy,
+    fisher,
+    layers: layers.map((layer) => ({ layer, tokensPerSequence: 0 })),
+    tokens: 0,
+    sequences: 0,
+  };
 }
 
 /**
@@ -46,7 +56,9 @@ export function factorSetFromCovariances(
   const statistics = layers.map((layer, i): LayerStatistics => {
     const layerSums = sums.layers[i];
     if (layerSums.name !== layer.name) {
-      throw new RangeError(`covariance sums list layer '${layerSums.name}' where '${layer.name}' was expected`);
+      throw new RangeError(
+        `covariance sums list layer '${layerSums.name}' where '${layer.name}' was expected`,
+      );
     }
     const activation = scaled(layerSums.activation, 1 / sums.tokens); // A [I, I]
     const gradient = scaled(layerSums.gradient, 1 / sums.tokens); // S [O, O]
@@ -68,7 +80,9 @@ export function applyCorrections(factors: FactorSet, corrections: CorrectionSums
   factors.layers.forEach((stats, i) => {
     const sums = corrections.layers[i];
     if (sums.name !== stats.layer.name) {
-      throw new RangeError(`correction sums list layer '${sums.name}' where '${stats.layer.name}' was expected`);
+      throw new RangeError(
+        `correction sums list layer '${sums.name}' where '${stats.layer.name}' was expected`,
+      );
     }
     stats.correctedEigenvalues = scaled(sums.values, 1 / corrections.sequences);
   });

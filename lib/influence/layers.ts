@@ -56,11 +56,45 @@ export function selectLayers(available: LinearLayerInfo[], patterns: string[]): 
   }
   return available
     .filter((layer) => compiled.some(({ regex }) => regex.test(layer.name)))
-    .map((layer) => ({
-      name: layer.name,
-      inFeatures: layer.inFeatures,
-      outFeatures: layer.outFeatures,
-      bias: layer.bias,
-      inDim: layer.inFeatures + (layer.bias ? 1 : 0),
-    }));
+    .map(toTrackedLayer);
+}
+
+/** Describe a model's linear layer as the influence maths sees it. */
+export function toTrackedLayer(layer: LinearLayerInfo): TrackedLayer {
+  return {
+    name: layer.name,
+    inFeatures: layer.inFeatures,
+    outFeatures: layer.outFeatures,
+    bias: layer.bias,
+    inDim: layer.inFeatures + (layer.bias ? 1 : 0),
+  };
+}
+
+/**
+ * The tracked layers with the given names, in the given order, described by the model. Throws when
+ * the model lacks a layer or its shape differs from the recorded one, which happens when factors or
+ * query gradients come from another model.
+ */
+export function layersByName(
+  available: LinearLayerInfo[],
+  wanted: Array<{ name: string; outDim: number; inDim: number }>,
+): TrackedLayer[] {
+  const byName = new Map(available.map((layer) => [layer.name, layer]));
+  return wanted.map(({ name, outDim, inDim }) => {
+    const layer = byName.get(name);
+    if (!layer) {
+      throw new RangeError(
+        `layer '${name}' is not a linear layer of this model; the factors or query gradient were built ` +
+          `for another model, so rebuild them with the scoring checkpoint`,
+      );
+    }
+    const tracked = toTrackedLayer(layer);
+    if (tracked.outFeatures !== outDim || tracked.inDim !== inDim) {
+      throw new RangeError(
+        `layer '${name}' is [${tracked.outFeatures}, ${tracked.inDim}] in this model but ` +
+          `[${outDim}, ${inDim}] in the recorded gradient; rebuild it with the scoring checkpoint`,
+      );
+    }
+    return tracked;
+  });
 }

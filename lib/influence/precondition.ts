@@ -27,7 +27,11 @@ export function resolveDamping(spec: DampingSpec, eigenvalues: Float64Array): nu
 }
 
 /** Rotate V [outDim, inDim] into the eigenbasis: Q_S^T V Q_A. */
-export function rotateIntoEigenbasis(v: Float64Array, gradient: EigenResult, activation: EigenResult): Float64Array {
+export function rotateIntoEigenbasis(
+  v: Float64Array,
+  gradient: EigenResult,
+  activation: EigenResult,
+): Float64Array {
   const out = gradient.n;
   const inn = activation.n;
   // EigenResult rows are eigenvectors, so Q_S^T = gradient.vectors and Q_A^T = activation.vectors.
@@ -36,7 +40,11 @@ export function rotateIntoEigenbasis(v: Float64Array, gradient: EigenResult, act
 }
 
 /** Rotate X [outDim, inDim] back out of the eigenbasis: Q_S X Q_A^T. */
-export function rotateOutOfEigenbasis(x: Float64Array, gradient: EigenResult, activation: EigenResult): Float64Array {
+export function rotateOutOfEigenbasis(
+  x: Float64Array,
+  gradient: EigenResult,
+  activation: EigenResult,
+): Float64Array {
   const out = gradient.n;
   const inn = activation.n;
   const qs = transpose(gradient.vectors, out, out);

@@ -91,7 +91,12 @@ export function addCovarianceTensors(sums: LayerCovarianceSums, a: tf.Tensor2D, 
 }
 
 /** Float64 reference of `addCovarianceTensors` over row-major a [N, I] and s [N, O]. */
-export function addCovarianceFloat64(sums: LayerCovarianceSums, a: Float64Array, s: Float64Array, rows: number): void {
+export function addCovarianceFloat64(
+  sums: LayerCovarianceSums,
+  a: Float64Array,
+  s: Float64Array,
+  rows: number,
+): void {
   addOuterProducts(sums.activation, a, rows, sums.inDim);
   addOuterProducts(sums.gradient, s, rows, sums.outDim);
 }

@@ -1,5 +1,9 @@
 import assert from "assert";
-import { applyCorrections, factorSetFromCovariances, preconditionLayer } from "../../lib/influence/factors.ts";
+import {
+  applyCorrections,
+  factorSetFromCovariances,
+  preconditionLayer,
+} from "../../lib/influence/factors.ts";
 import type { TrackedLayer } from "../../lib/influence/layers.ts";
 import {
   addCorrectionFloat64,
@@ -44,7 +48,15 @@ function fitDense(capture: ReturnType<typeof fakeCapture>, strategy: "kfac" | "e
   const factors = factorSetFromCovariances(strategy, "true", [LAYER], covariance, "typescript");
   const correction = createCorrectionSums([LAYER]);
   const stats = factors.layers[0];
-  addCorrectionFloat64(correction.layers[0], a, s, sequences, time, stats.gradientEigen!, stats.activationEigen!);
+  addCorrectionFloat64(
+    correction.layers[0],
+    a,
+    s,
+    sequences,
+    time,
+    stats.gradientEigen!,
+    stats.activationEigen!,
+  );
   correction.sequences = sequences;
   applyCorrections(factors, correction);
   return { factors, covariance };
@@ -57,7 +69,9 @@ function sequenceGradients(capture: ReturnType<typeof fakeCapture>): Float64Arra
     const g = new Float64Array(O * I);
     for (let t = 0; t < capture.time; t++) {
       const row = n * capture.time + t;
-      for (let i = 0; i < O; i++) for (let j = 0; j < I; j++) g[i * I + j] += capture.s[row * O + i] * capture.a[row * I + j];
+      for (let i = 0; i < O; i++) {
+        for (let j = 0; j < I; j++) g[i * I + j] += capture.s[row * O + i] * capture.a[row * I + j];
+      }
     }
     out.push(vectorize(g, O, I));
   }
@@ -82,7 +96,10 @@ Deno.test("kfac inverse product dense solve", () => {
   const expected = unvectorize(solveDense(dense, vectorize(v, O, I), O * I), O, I);
   const actual = preconditionLayer(factors, 0, v, DAMPING);
   assert.equal(actual.damping, DAMPING);
-  assert.ok(relativeError(actual.value, expected) < DENSE_TOLERANCE, `error ${relativeError(actual.value, expected)}`);
+  assert.ok(
+    relativeError(actual.value, expected) < DENSE_TOLERANCE,
+    `error ${relativeError(actual.value, expected)}`,
+  );
 });
 
 Deno.test("ekfac inverse product dense solve", () => {
@@ -120,7 +137,10 @@ Deno.test("ekfac inverse product dense solve", () => {
   const v = randomRows(O, I, Rng.derive(4, "v"));
   const expected = unvectorize(solveDense(dense, vectorize(v, O, I), n), O, I);
   const actual = preconditionLayer(factors, 0, v, DAMPING);
-  assert.ok(relativeError(actual.value, expected) < DENSE_TOLERANCE, `error ${relativeError(actual.value, expected)}`);
+  assert.ok(
+    relativeError(actual.value, expected) < DENSE_TOLERANCE,
+    `error ${relativeError(actual.value, expected)}`,
+  );
 });
 
 Deno.test("exact kronecker fisher all agree", () => {
@@ -149,7 +169,10 @@ Deno.test("exact kronecker fisher all agree", () => {
   const dense = unvectorize(solveDense(addDamping(fisher, n, DAMPING), vectorize(v, O, I), n), O, I);
   const fromEkfac = preconditionLayer(ekfac, 0, v, DAMPING).value;
   const fromKfac = preconditionLayer(kfac, 0, v, DAMPING).value;
-  assert.ok(relativeError(fromEkfac, dense) < DENSE_TOLERANCE, `ekfac error ${relativeError(fromEkfac, dense)}`);
+  assert.ok(
+    relativeError(fromEkfac, dense) < DENSE_TOLERANCE,
+    `ekfac error ${relativeError(fromEkfac, dense)}`,
+  );
   assert.ok(relativeError(fromKfac, dense) < DENSE_TOLERANCE, `kfac error ${relativeError(fromKfac, dense)}`);
 });
 
@@ -170,7 +193,15 @@ Deno.test("statistics merge equals one pass", () => {
     sums.sequences = 3;
     const correction = createCorrectionSums([LAYER]);
     const stats = whole.factors.layers[0];
-    addCorrectionFloat64(correction.layers[0], part.a, part.s, 3, 2, stats.gradientEigen!, stats.activationEigen!);
+    addCorrectionFloat64(
+      correction.layers[0],
+      part.a,
+      part.s,
+      3,
+      2,
+      stats.gradientEigen!,
+      stats.activationEigen!,
+    );
     correction.sequences = 3;
     return { sums, correction };
   });

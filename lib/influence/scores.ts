@@ -1,0 +1,112 @@
+/**
+ * Token-wise influence scores. For a linear layer the chunk's weight gradient is sum_t s_t a_t^T, so
+ * its inner product with the preconditioned query gradient P splits over positions:
+ * score(t) = sum over layers of s_t^T P a_t. Each batch computes this as (A P^T) * S summed over
+ * the output axis, never forming a per-token weight gradient. A chunk's score is the sum of its
+ * token scores.
+ *
+ * Shape legend: B chunks, T positions, N = B * T rows, O layer output width, I layer input width
+ * (bias column included).
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import type { Corpus } from "../data/types.ts";
+import type { StageEvents } from "../runner/events.ts";
+import type { TokenScores } from "../select/types.ts";
+import { chunkBatch } from "./batches.ts";
+import { captureBatch, type CaptureModel, disposeCaptured } from "./capture.ts";
+import { layersByName } from "./layers.ts";
+import type { QueryGradient } from "./query.ts";
+
+/** Chunks per scoring batch unless the caller sets another. */
+export const DEFAULT_SCORE_BATCH = 8;
+
+/** Token scores of one batch of chunks. */
+export interface ChunkScoreBatch {
+  chunkIds: Int32Array;
+  /** Row-major [B, T] token scores. */
+  scores: Float32Array;
+}
+
+/** Options of the scoring functions. */
+export interface ScoreOptions {
+  batchSize?: number;
+  signal?: AbortSignal;
+  events?: StageEvents;
+}
+
+/** Score the given chunks batch by batch; memory stays bounded by one batch. */
+export async function* scoreChunks(
+  model: CaptureModel,
+  query: QueryGradient,
+  corpus: Corpus,
+  chunkIds: Int32Array,
+  options: ScoreOptions = {},
+): AsyncGenerator<ChunkScoreBatch> {
+  const layers = layersByName(model.linearLayers(), query.layers);
+  // P^T [I, O] per layer, so the projection A P^T is a plain product.
+  const transposed = query.layers.map((layer) =>
+    tf.tidy(() => tf.transpose(tf.tensor2d(layer.preconditioned, [layer.outDim, layer.inDim])) as tf.Tensor2D)
+  );
+  const batchSize = options.batchSize ?? DEFAULT_SCORE_BATCH;
+  try {
+    for (let start = 0; start < chunkIds.length; start += batchSize) {
+      options.signal?.throwIfAborted();
+      const ids = chunkIds.slice(start, Math.min(chunkIds.length, start + batchSize));
+      const captured = captureBatch(model, layers, chunkBatch(corpus, ids));
+      let scores: Float32Array;
+      try {
+        const total = tf.tidy(() => {
+          let sum: tf.Tensor = tf.zeros([ids.length * corpus.blockSize]); // [N]
+          captured.layers.forEach((layer, i) => {
+            const projected = tf.matMul(layer.activations, transposed[i]); // [N, O]
+            sum = tf.add(sum, tf.sum(tf.mul(projected, layer.gradients), 1)); // [N]
+          });
+          return sum;
+        });
+        scores = Float32Array.from(total.dataSync());
+        total.dispose();
+      } finally {
+        disposeCaptured(captured);
+      }
+      yield { chunkIds: ids, scores };
+      options.events?.progress(start + ids.length, chunkIds.length, "chunks", "token scores");
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  } finally {
+    for (const tensor of transposed) tensor.dispose();
+  }
+}
+
+/** Score the given chunks and collect the result in memory. */
+export async function scoreTokens(
+  model: CaptureModel,
+  query: QueryGradient,
+  corpus: Corpus,
+  chunkIds: Int32Array,
+  options: ScoreOptions = {},
+): Promise<TokenScores> {
+  const scores = new Float32Array(chunkIds.length * corpus.blockSize);
+  let offset = 0;
+  for await (const batch of scoreChunks(model, query, corpus, chunkIds, options)) {
+    scores.set(batch.scores, offset);
+    offset += batch.scores.length;
+  }
+  return {
+    numChunks: chunkIds.length,
+    blockSize: corpus.blockSize,
+    chunkIds: Int32Array.from(chunkIds),
+    scores,
+  };
+}
+
+/** Sum of each chunk's token scores, [numChunks]. */
+export function chunkScores(tokens: TokenScores): Float64Array {
+  const out = new Float64Array(tokens.numChunks);
+  for (let c = 0; c < tokens.numChunks; c++) {
+    let sum = 0;
+    for (let t = 0; t < tokens.blockSize; t++) sum += tokens.scores[c * tokens.blockSize + t];
+    out[c] = sum;
+  }
+  return out;
+}
