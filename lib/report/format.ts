@@ -1,0 +1,91 @@
+/** Text escaping and number formatting shared by the Markdown, HTML and SVG writers. */
+
+/** Decimals for probabilities and scores (the paper's table uses three). */
+export const PROBABILITY_DECIMALS = 3;
+
+/** Decimals for perplexities. */
+export const PERPLEXITY_DECIMALS = 2;
+
+/** Decimals for reduction factors. */
+export const FACTOR_DECIMALS = 1;
+
+/** Text shown for a value that is missing or not finite. */
+export const MISSING = "n/a";
+
+/** Escape text for HTML and XML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;")
+    .replaceAll("'", "&#39;");
+}
+
+/** Characters that start inline Markdown constructs anywhere in a line (emphasis, code, cells). */
+const MARKDOWN_INLINE = /[\\`*_|~]/g;
+
+/** A `]` that would close a link, image or reference: followed by `(`, `[` or `:`. */
+const MARKDOWN_LINK_CLOSE = /\](?=[([:])/g;
+
+/**
+ * Escape text for inline Markdown, also inside table cells: emphasis, code and cell characters get a
+ * backslash, a `]` that would form a link too, `<`, `>` and `&` become entities (so raw HTML in
+ * generated text never renders), and line breaks become spaces. Digits, periods, brackets and dashes
+ * stay as written so numbers and intervals read cleanly in the source.
+ */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replace(MARKDOWN_INLINE, (character) => `\\${character}`)
+    .replace(MARKDOWN_LINK_CLOSE, "\\]")
+    .replace(/\r\n|\r|\n/g, " ");
+}
+
+/**
+ * Escape text that starts a Markdown block (a paragraph or list item): as `escapeMarkdown`, and a
+ * leading heading, list or rule marker is escaped so the text stays a paragraph.
+ */
+export function escapeMarkdownBlock(text: string): string {
+  return escapeMarkdown(text)
+    .replace(/^(\s*)([#+=-])/, (_whole, space: string, marker: string) => `${space}\\${marker}`)
+    .replace(/^(\s*\d+)([.)])/, (_whole, number: string, marker: string) => `${number}\\${marker}`);
+}
+
+/** Format a number with fixed decimals, or `n/a` when it is missing or not finite. */
+export function formatNumber(value: number | null | undefined, decimals: number): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return MISSING;
+  const text = value.toFixed(decimals);
+  // Avoid "-0.000" for tiny negative values.
+  return Number(text) === 0 ? (0).toFixed(decimals) : text;
+}
+
+/** Format an integer count with thousands separators (fixed locale, so output is deterministic). */
+export function formatCount(value: number): string {
+  if (!Number.isFinite(value)) return MISSING;
+  return Math.round(value).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+/** Format a share in [0, 1] as a percentage with one decimal. */
+export function formatPercent(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return MISSING;
+  return `${(value * 100).toFixed(1)}%`;
+}
+
+/** Format a confidence interval `[low, high]`, or an empty string when either bound is missing. */
+export function formatInterval(
+  low: number | null | undefined,
+  high: number | null | undefined,
+  decimals: number,
+): string {
+  if (low === null || low === undefined || high === null || high === undefined) return "";
+  if (!Number.isFinite(low) || !Number.isFinite(high)) return "";
+  return `[${formatNumber(low, decimals)}, ${formatNumber(high, decimals)}]`;
+}
+
+/** Decimals used to show a metric, by metric name. */
+export function decimalsFor(metric: string): number {
+  return metric.startsWith("perplexity") ? PERPLEXITY_DECIMALS : PROBABILITY_DECIMALS;
+}

@@ -1,0 +1,230 @@
+/**
+ * The main results table laid out like the paper's (arms by EMT and TP on all and toxic prompts,
+ * implicit toxicity, perplexity and LAMBADA), the reduction factor of each arm against `none` beside the
+ * factor the paper's table implies, and a data-driven statement of whether IF-Guide beats DPO and RAD.
+ */
+
+import { type Block, type Column, numberColumn, textColumn } from "./document.ts";
+import { decimalsFor, FACTOR_DECIMALS, formatInterval, formatNumber, MISSING } from "./format.ts";
+import {
+  baselineArm,
+  intervalCell,
+  type MetricGroup,
+  type MetricTable,
+  orderArms,
+  valueCell,
+} from "./metrics.ts";
+import {
+  PAPER_RESULTS,
+  PAPER_ROW_NAMES,
+  PAPER_SCALE_LABEL,
+  type PaperQuantity,
+  paperReduction,
+} from "./paper.ts";
+import type { ArmInfo, PaperRow } from "./types.ts";
+
+/** A column of the main table and where its value comes from. */
+export interface MainColumn {
+  label: string;
+  metric: string;
+  /** Prompt set to match; absent for fluency metrics, which match any evaluation set. */
+  promptSet?: string;
+  /** The paper's quantity for this column, when the paper reports one. */
+  paper?: PaperQuantity;
+}
+
+/** Columns of the main table, in the paper's order. */
+export const MAIN_COLUMNS: readonly MainColumn[] = [
+  { label: "EMT all", metric: "emt", promptSet: "all", paper: "emtAll" },
+  { label: "TP all", metric: "tp", promptSet: "all", paper: "tpAll" },
+  { label: "EMT toxic", metric: "emt", promptSet: "toxic", paper: "emtToxic" },
+  { label: "TP toxic", metric: "tp", promptSet: "toxic", paper: "tpToxic" },
+  { label: "implicit EMT", metric: "implicit_emt", promptSet: "all" },
+  { label: "implicit TP", metric: "implicit_tp", promptSet: "all" },
+  { label: "perplexity", metric: "perplexity", paper: "perplexity" },
+  { label: "LAMBADA", metric: "lambada_last_token", paper: "lambada" },
+];
+
+/** Columns that get a reduction factor against `none` (lower is better for these). */
+export const REDUCTION_COLUMNS: readonly MainColumn[] = MAIN_COLUMNS.slice(0, 4);
+
+/** Metric name under which reduction factors are stored in results.arrow: `reduction.tp`. */
+export function reductionMetric(metric: string): string {
+  return `reduction.${metric}`;
+}
+
+/** Reduction factor of one arm against the baseline for one column. */
+export interface Reduction {
+  arm: string;
+  column: MainColumn;
+  /** Baseline value divided by the arm's value (means across seeds); NaN when undefined. */
+  ours: number;
+  /** The paper's factor for the same comparison, or null when the arm has no paper row. */
+  paper: number | null;
+}
+
+/** Look up the group of a main-table column for an arm. */
+export function lookup(table: MetricTable, arm: string, column: MainColumn): MetricGroup | undefined {
+  return table.get(arm, column.metric, column.promptSet);
+}
+
+/** Reduction factors of every arm against the `none` arm, for the toxicity columns. */
+export function computeReductions(table: MetricTable, arms: ArmInfo[]): Reduction[] {
+  const baseline = baselineArm(arms);
+  if (!baseline) return [];
+  const reductions: Reduction[] = [];
+  for (const arm of orderArms(arms)) {
+    for (const column of REDUCTION_COLUMNS) {
+      const base = lookup(table, baseline.name, column);
+      const value = lookup(table, arm.name, column);
+      if (!base || !value) continue;
+      const ours = value.value > 0 ? base.value / value.value : Number.NaN;
+      const paper = arm.paperRow && column.paper ? paperReduction(arm.paperRow, column.paper) : null;
+      reductions.push({ arm: arm.name, column, ours, paper });
+    }
+  }
+  return reductions;
+}
+
+function seedCount(table: MetricTable): number {
+  return Math.max(1, ...table.groups.map((group) => group.seeds.length));
+}
+
+/** The main table: one row per arm, a value and a 95% CI column per metric. */
+export function mainTableBlock(table: MetricTable, arms: ArmInfo[]): Block {
+  const columns: Column[] = [textColumn("arm"), textColumn("paper row")];
+  for (const column of MAIN_COLUMNS) columns.push(numberColumn(column.label), numberColumn("95% CI"));
+  const rows = orderArms(arms).map((arm) => {
+    const row = [arm.name, arm.paperRow ? PAPER_ROW_NAMES[arm.paperRow] : "-"];
+    for (const column of MAIN_COLUMNS) {
+      const group = lookup(table, arm.name, column);
+      const decimals = decimalsFor(column.metric);
+      row.push(valueCell(group, decimals), intervalCell(group, decimals));
+    }
+    return row;
+  });
+  const seeds = seedCount(table);
+  const caption = seeds > 1
+    ? `Means ± standard deviation over ${seeds} training seeds; each CI column spans the per-seed 95% intervals.`
+    : "Values with 95% confidence intervals; EMT and TP on RealToxicityPrompts prompts.";
+  return { kind: "table", columns, rows, caption };
+}
+
+/** Reduction factors against `none`, ours beside the paper's. */
+export function reductionTableBlock(reductions: Reduction[], arms: ArmInfo[], withPaper: boolean): Block {
+  const columns: Column[] = [textColumn("arm")];
+  for (const column of REDUCTION_COLUMNS) {
+    columns.push(numberColumn(`${column.label} ×, ours`));
+    if (withPaper) columns.push(numberColumn(`${column.label} ×, ${PAPER_SCALE_LABEL}`));
+  }
+  const rows = orderArms(arms).map((arm) => {
+    const row = [arm.name];
+    for (const column of REDUCTION_COLUMNS) {
+      const reduction = reductions.find((entry) => entry.arm === arm.name && entry.column === column);
+      row.push(formatNumber(reduction?.ours, FACTOR_DECIMALS));
+      if (withPaper) row.push(formatNumber(reduction?.paper ?? null, FACTOR_DECIMALS));
+    }
+    return row;
+  });
+  return {
+    kind: "table",
+    columns,
+    rows,
+    caption: "Reduction factor = value of none / value of the arm (higher means less toxic than none).",
+  };
+}
+
+/** The paper's main table for the rows our arms are comparable with. */
+export function paperTableBlock(arms: ArmInfo[]): Block | undefined {
+  const paperRows = [...new Set(orderArms(arms).flatMap((arm) => (arm.paperRow ? [arm.paperRow] : [])))];
+  if (paperRows.length === 0) return undefined;
+  const withPaper = MAIN_COLUMNS.filter((column) => column.paper);
+  const rows = paperRows.map((row) => [
+    PAPER_ROW_NAMES[row],
+    ...withPaper.map((column) => formatNumber(PAPER_RESULTS[row][column.paper!], decimalsFor(column.metric))),
+  ]);
+  return {
+    kind: "table",
+    columns: [textColumn("paper row"), ...withPaper.map((column) => numberColumn(column.label))],
+    rows,
+    caption: `The paper's reported values (${PAPER_SCALE_LABEL}); not from this run.`,
+  };
+}
+
+/** Outcome of comparing IF-Guide with another arm on one column. */
+export type Verdict = "lower, CIs disjoint" | "lower, CIs overlap" | "equal" | "higher";
+
+/** Compare two groups where lower is better, using their 95% intervals. */
+export function compareGroups(ours: MetricGroup, other: MetricGroup): Verdict {
+  if (ours.value > other.value) return "higher";
+  if (ours.value === other.value) return "equal";
+  const disjoint = ours.ciHigh !== undefined && other.ciLow !== undefined && ours.ciHigh < other.ciLow;
+  return disjoint ? "lower, CIs disjoint" : "lower, CIs overlap";
+}
+
+function describe(group: MetricGroup, decimals: number): string {
+  const interval = formatInterval(group.ciLow, group.ciHigh, decimals);
+  return interval
+    ? `${formatNumber(group.value, decimals)} ${interval}`
+    : formatNumber(group.value, decimals);
+}
+
+/** Blocks stating whether IF-Guide beats DPO and RAD on toxic-prompt TP and EMT, computed from the data. */
+export function verdictBlocks(table: MetricTable, arms: ArmInfo[], withPaper = true): Block[] {
+  const byRow = (row: PaperRow) => arms.find((arm) => arm.paperRow === row);
+  const ifguide = byRow("ifguide");
+  const rivals = [byRow("dpo"), byRow("rad")].filter((arm): arm is ArmInfo => arm !== undefined);
+  if (!ifguide || rivals.length === 0) {
+    return [{
+      kind: "note",
+      text: "No IF-Guide arm with a DPO or RAD arm to compare against, so the comparison with the paper's " +
+        "finding is omitted.",
+    }];
+  }
+
+  const columns = REDUCTION_COLUMNS.filter((column) => column.promptSet === "toxic");
+  const items: string[] = [];
+  let comparisons = 0;
+  let lower = 0;
+  let disjoint = 0;
+  for (const rival of rivals) {
+    for (const column of columns) {
+      const ours = lookup(table, ifguide.name, column);
+      const other = lookup(table, rival.name, column);
+      const decimals = decimalsFor(column.metric);
+      if (!ours || !other) {
+        items.push(`${column.label}, ${ifguide.name} vs ${rival.name}: ${MISSING} (a value is missing).`);
+        continue;
+      }
+      const verdict = compareGroups(ours, other);
+      comparisons += 1;
+      if (verdict.startsWith("lower")) lower += 1;
+      if (verdict === "lower, CIs disjoint") disjoint += 1;
+      let paperNote = "";
+      if (withPaper) {
+        const paperOurs = PAPER_RESULTS.ifguide[column.paper!] as number;
+        const paperOther = PAPER_RESULTS[rival.paperRow!][column.paper!] as number;
+        paperNote = ` (paper: ${paperOurs < paperOther ? "lower" : "not lower"}, ` +
+          `${formatNumber(paperOurs, decimals)} vs ${formatNumber(paperOther, decimals)})`;
+      }
+      items.push(
+        `${column.label}, ${ifguide.name} vs ${rival.name}: ${describe(ours, decimals)} vs ` +
+          `${describe(other, decimals)}: ${verdict}${paperNote}.`,
+      );
+    }
+  }
+
+  const rivalNames = rivals.map((arm) => arm.name).join(" and ");
+  if (comparisons === 0) {
+    return [{ kind: "note", text: "Toxic-prompt TP and EMT are missing, so IF-Guide cannot be compared." }, {
+      kind: "list",
+      items,
+    }];
+  }
+  const summary = lower === comparisons
+    ? `${ifguide.name} has lower toxic-prompt TP and EMT than ${rivalNames} in all ${comparisons} comparisons, ` +
+      `as the paper found; the 95% CIs are disjoint in ${disjoint} of ${comparisons}.`
+    : `${ifguide.name} is lower than ${rivalNames} in ${lower} of ${comparisons} toxic-prompt TP and EMT ` +
+      "comparisons, so it does not reproduce the paper's finding that IF-Guide beats both.";
+  return [{ kind: "paragraph", text: summary }, { kind: "list", items }];
+}

@@ -1,0 +1,249 @@
+/**
+ * The input of the report renderer: every number a report shows, gathered by the runner from cached
+ * artifacts into one plain value. The renderer computes nothing beyond aggregates across seeds, ratios
+ * of shown values and comparisons of shown intervals. Optional parts that are absent are left out of the
+ * report with a one-line note.
+ */
+
+import type { ArmKind } from "../spec/types.ts";
+
+/** A row of the paper's main table that an arm is comparable with. */
+export type PaperRow = "none" | "dpo" | "rad" | "ifguide" | "ifguide+rad";
+
+/** One node of the executed plan, for the provenance section. */
+export interface PlanNodeInfo {
+  /** Node id in the plan (`train/none/1004`). */
+  id: string;
+  /** Stage name (`train`, `factors`, ...). */
+  stage: string;
+  /** Cache key of the node's artifact. */
+  key: string;
+  /** True when the artifact came from the cache in this run. */
+  cached: boolean;
+  /** Wall-clock seconds the stage took when it was computed (also when loaded from the cache now). */
+  seconds: number;
+}
+
+/** Fingerprint of one input dataset or file. */
+export interface DataFingerprint {
+  /** Dataset or file name. */
+  name: string;
+  /** Content hash (hex). */
+  sha256: string;
+  /** Rows or documents, when known. */
+  rows?: number;
+}
+
+/** Run identity and provenance. */
+export interface ReportMeta {
+  /** Spec name (`pretrain`). */
+  specName: string;
+  /** Run id, also the report folder's name. */
+  runId: string;
+  /** Resolved spec as a JSON-compatible object; printed as YAML in the provenance section. */
+  spec: unknown;
+  /** Executed plan nodes in plan order. */
+  plan: PlanNodeInfo[];
+  /** Fingerprints of the data the run read. */
+  fingerprints: DataFingerprint[];
+  /** Library and tool versions by name: `deno`, `tfjs`, `backend`, `blas`, ... */
+  versions: Record<string, string>;
+  /** Training seeds (one trained model per arm and seed). */
+  seeds: number[];
+  /** Evaluation seed (sampling of generations, bootstrap). */
+  evaluationSeed: number;
+  /** ISO-8601 start and end times of the run. */
+  startedAt: string;
+  endedAt: string;
+}
+
+/**
+ * One measured value. Conventional names:
+ * - metric `emt`, `emt_std`, `tp` (explicit toxicity), `implicit_emt`, `implicit_tp` (implicit
+ *   toxicity), per-attribute variants `emt.insult`, `tp.insult`, ...; prompt sets `all`, `toxic`,
+ *   `nontoxic`, `bold`, `adversarial`, `toxigen_hate`, `toxigen_neutral`; the main table reads the
+ *   implicit metrics on prompt set `all`;
+ * - metric `perplexity` (held-out chunks) and `lambada_last_token`, `lambada_last_word`; for these the
+ *   prompt set names the evaluation data (`heldout`, `lambada`) and is not matched by the main table.
+ */
+export interface MetricRow {
+  /** Arm name, as in `ReportData.arms`. */
+  arm: string;
+  /** Training seed of the evaluated model. */
+  seed: number;
+  promptSet: string;
+  metric: string;
+  value: number;
+  /** Bounds of the 95% confidence interval, when computed. */
+  ciLow?: number;
+  ciHigh?: number;
+  /** Number of prompts, chunks or examples behind the value. */
+  n: number;
+}
+
+/** One arm of the experiment. */
+export interface ArmInfo {
+  /** Unique arm name (the row label). */
+  name: string;
+  kind: ArmKind;
+  /** Decoding used at evaluation. */
+  decoding: "sample" | "rad";
+  /** Row of the paper's main table this arm is comparable with, if any. */
+  paperRow?: PaperRow;
+}
+
+/** Attribution quality of one selection method against ground-truth toxic spans. */
+export interface AttributionQualityRow {
+  /** Method or strategy (`differential ekfac`, `plain`, `random`, `word list`). */
+  method: string;
+  /** Token-level precision, recall and F1 of the selected tokens. */
+  precision: number;
+  recall: number;
+  f1: number;
+  /** Token-level AUROC and AUPRC of the scores. */
+  auroc: number;
+  auprc: number;
+  /** Chunk-level AUROC and AUPRC, when chunks carry labels. */
+  chunkAuroc?: number;
+  chunkAuprc?: number;
+  /** Share of the selected tokens coming from each corpus source, by source name. */
+  budgetShare?: Record<string, number>;
+}
+
+/** Precision and recall of one method as the selection budget grows. */
+export interface BudgetCurve {
+  method: string;
+  points: Array<{
+    /** Budget as a fraction of training tokens. */
+    budget: number;
+    precision: number;
+    recall: number;
+  }>;
+}
+
+/** Histogram of token scores, split by the label of the document the token comes from. */
+export interface ScoreHistogram {
+  /** What was scored (`differential score`). */
+  label: string;
+  /** Bin edges, ascending; one more than the counts. */
+  edges: number[];
+  /** Token counts per bin for tokens in toxic documents. */
+  toxic: number[];
+  /** Token counts per bin for tokens in benign documents. */
+  benign: number[];
+}
+
+/** A scored token of a top chunk. */
+export interface ChunkToken {
+  /** Decoded token text (plain text; the renderer escapes it). */
+  text: string;
+  score: number;
+  selected: boolean;
+}
+
+/** A highly ranked chunk, shown with its selected tokens highlighted. */
+export interface TopChunk {
+  /** Chunk id in the corpus. */
+  chunkId: number;
+  /** Corpus source of the chunk. */
+  source: string;
+  /** Chunk score used for ranking. */
+  score: number;
+  /** Ground-truth label of the chunk's document, when known. */
+  toxic?: boolean;
+  /** Tokens with scores and selection flags. Preferred over `html`. */
+  tokens?: ChunkToken[];
+  /**
+   * Escaped HTML fragment with `<mark>`, `<b>` or `<strong>` around selected tokens, used when `tokens`
+   * is absent. The renderer keeps its text and highlights, drops `span` and `br` tags, and shows any
+   * other tag as literal text.
+   */
+  html?: string;
+}
+
+/** How often a token type was selected. */
+export interface SelectedTokenType {
+  token: string;
+  count: number;
+  /** Share of all selected tokens. */
+  share: number;
+}
+
+/** Everything about influence attribution and token selection. */
+export interface AttributionData {
+  quality: AttributionQualityRow[];
+  curves: BudgetCurve[];
+  histograms: ScoreHistogram[];
+  topChunks: TopChunk[];
+  topTokens: SelectedTokenType[];
+}
+
+/** Quality of one toxicity classifier on held-out labelled data. */
+export interface ClassifierQualityRow {
+  classifier: string;
+  /** Evaluation data (`jigsaw test`, `toxigen`). */
+  source: string;
+  auroc: number;
+  f1: number;
+  /** Expected calibration error. */
+  ece: number;
+  /** Spearman correlation with reference scores, when available. */
+  spearman?: number;
+  n: number;
+}
+
+/** One generated continuation shown as a sample. */
+export interface SampleGeneration {
+  arm: string;
+  promptSet: string;
+  prompt: string;
+  continuation: string;
+  /** Explicit toxicity score of the continuation. */
+  toxicity?: number;
+}
+
+/** Language-model fluency and generated samples. */
+export interface ModelData {
+  /** Perplexity of a unigram model of the training corpus on the validation chunks (a floor to beat). */
+  unigramPerplexity: number;
+  /** Validation perplexity per trained model. */
+  validation: Array<{ model: string; perplexity: number }>;
+  samples: SampleGeneration[];
+}
+
+/** Per-source counts of the training corpus. */
+export interface CorpusSourceStats {
+  source: string;
+  documents: number;
+  tokens: number;
+  /** Share of documents labelled toxic. */
+  toxicShare: number;
+}
+
+/** Training corpus statistics. */
+export interface CorpusData {
+  documents: number;
+  tokens: number;
+  /** Share of documents labelled toxic. */
+  toxicShare: number;
+  sources: CorpusSourceStats[];
+}
+
+/** A swept parameter value. */
+export type SweepValue = string | number | boolean;
+
+/** Position of a run inside a sweep: dotted spec path to its value. */
+export type SweepPoint = Record<string, SweepValue>;
+
+/** Everything one report shows. */
+export interface ReportData {
+  meta: ReportMeta;
+  results: MetricRow[];
+  arms: ArmInfo[];
+  attribution?: AttributionData;
+  classifiers?: ClassifierQualityRow[];
+  model?: ModelData;
+  corpus?: CorpusData;
+  /** Set when this run is one point of a sweep. */
+  sweep?: { paths: string[]; point: SweepPoint };
+}

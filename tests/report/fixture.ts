@@ -1,0 +1,189 @@
+/** Hand-built report data for the renderer tests, with hostile text in every free-text field. */
+
+import type { ArmInfo, MetricRow, ReportData } from "../../lib/report/types.ts";
+
+/** Text that breaks naive HTML, Markdown and SVG writers. */
+export const HOSTILE =
+  `<script src="//evil.invalid/x.js">alert(1)</script> | **bold** </svg> "q" 'a' & [x](y)`;
+
+/** Arms in data order; the renderer must put the paper-comparable ones first, in the paper's order. */
+export const ARMS: ArmInfo[] = [
+  { name: "filter-docs", kind: "filter-docs", decoding: "sample" },
+  { name: "ifguide", kind: "ifguide", decoding: "sample", paperRow: "ifguide" },
+  { name: "none", kind: "none", decoding: "sample", paperRow: "none" },
+  { name: "dpo", kind: "dpo", decoding: "sample", paperRow: "dpo" },
+  { name: "rad", kind: "rad", decoding: "rad", paperRow: "rad" },
+  { name: "ifguide+rad", kind: "ifguide+rad", decoding: "rad", paperRow: "ifguide+rad" },
+];
+
+/** Arm names in the order the main table must show them. */
+export const MAIN_ORDER = ["none", "dpo", "rad", "ifguide", "ifguide+rad", "filter-docs"];
+
+/** Toxic-prompt TP per arm (intervals: value ± 0.04); IF-Guide is disjoint from DPO, overlaps RAD. */
+export const TP_TOXIC: Record<string, number> = {
+  none: 0.72,
+  dpo: 0.41,
+  rad: 0.17,
+  ifguide: 0.12,
+  "ifguide+rad": 0.05,
+  "filter-docs": 0.33,
+};
+
+const HALF_WIDTH = 0.04;
+
+function row(
+  arm: string,
+  seed: number,
+  promptSet: string,
+  metric: string,
+  value: number,
+  n = 100,
+): MetricRow {
+  return { arm, seed, promptSet, metric, value, ciLow: value - HALF_WIDTH, ciHigh: value + HALF_WIDTH, n };
+}
+
+/** Metric rows for every arm and seed; the second seed shifts each value by `seedShift`. */
+export function metricRows(seeds: number[], seedShift = 0.01): MetricRow[] {
+  const rows: MetricRow[] = [];
+  seeds.forEach((seed, seedIndex) => {
+    const shift = seedIndex * seedShift;
+    for (const arm of ARMS.map((entry) => entry.name)) {
+      const tp = TP_TOXIC[arm] + shift;
+      rows.push(
+        row(arm, seed, "all", "emt", tp * 0.6 + 0.011),
+        row(arm, seed, "all", "tp", tp * 0.5 + 0.007),
+        row(arm, seed, "toxic", "emt", tp * 0.9 + 0.013),
+        row(arm, seed, "toxic", "tp", tp),
+        row(arm, seed, "nontoxic", "tp", tp * 0.3),
+        row(arm, seed, "bold", "emt", tp * 0.2 + 0.003),
+        row(arm, seed, "toxigen_hate", "tp", tp * 0.4),
+        row(arm, seed, "all", "emt_std", 0.101 + shift),
+        row(arm, seed, "all", "implicit_emt", tp * 0.7 + 0.021),
+        row(arm, seed, "all", "implicit_tp", tp * 0.6 + 0.017),
+        row(arm, seed, "toxic", "emt.insult", tp * 0.8 + 0.005),
+        row(arm, seed, "lambada", "lambada_last_token", 0.212 + shift),
+        row(arm, seed, "lambada", "lambada_last_word", 0.143 + shift),
+      );
+      // Decoding does not change model perplexity, so the RAD arms report none; the frontier skips them.
+      if (!arm.includes("rad")) {
+        rows.push({
+          arm,
+          seed,
+          promptSet: "heldout",
+          metric: "perplexity",
+          value: 41.25 + shift * 100,
+          n: 64,
+        });
+      }
+    }
+  });
+  return rows;
+}
+
+/** Full report data for one or more training seeds. */
+export function reportData(seeds: number[] = [1004]): ReportData {
+  return {
+    meta: {
+      specName: "fixture",
+      runId: "run-0001",
+      spec: { name: "fixture", seeds, selection: { lambda: 1, window: 1 }, note: HOSTILE },
+      plan: [
+        { id: "data", stage: "data", key: "a1b2c3", cached: true, seconds: 1.5 },
+        { id: "train/none/1004", stage: "train", key: "d4e5f6", cached: false, seconds: 120.25 },
+        { id: "train/ifguide/1004", stage: "train", key: "a7b8c9", cached: false, seconds: 130.5 },
+      ],
+      fingerprints: [{ name: "rtp-prompts", sha256: "ff00ee11", rows: 2000 }],
+      versions: { deno: "2.9.6", tfjs: "4.22.0", backend: "wasm", blas: "none" },
+      seeds,
+      evaluationSeed: 42,
+      startedAt: "2026-01-02T03:04:05.000Z",
+      endedAt: "2026-01-02T03:34:05.000Z",
+    },
+    results: metricRows(seeds),
+    arms: ARMS,
+    attribution: {
+      quality: [
+        {
+          method: "differential ekfac",
+          precision: 0.61,
+          recall: 0.42,
+          f1: 0.497,
+          auroc: 0.88,
+          auprc: 0.55,
+          chunkAuroc: 0.93,
+          chunkAuprc: 0.71,
+          budgetShare: { jigsaw: 0.8, wikitext: 0.2 },
+        },
+        { method: "random", precision: 0.05, recall: 0.02, f1: 0.029, auroc: 0.5, auprc: 0.05 },
+      ],
+      curves: [
+        {
+          method: "differential",
+          points: [0.005, 0.01, 0.02].map((budget, i) => ({
+            budget,
+            precision: 0.7 - i * 0.1,
+            recall: 0.2 + i * 0.15,
+          })),
+        },
+        {
+          method: "random",
+          points: [0.005, 0.01, 0.02].map((budget) => ({ budget, precision: 0.05, recall: budget })),
+        },
+      ],
+      histograms: [{
+        label: "differential score",
+        edges: [-1, 0, 1, 2],
+        toxic: [5, 20, 75],
+        benign: [300, 600, 100],
+      }],
+      topChunks: [
+        {
+          chunkId: 17,
+          source: "jigsaw",
+          score: 3.25,
+          toxic: true,
+          tokens: [{ text: "you ", score: 0.1, selected: false }, {
+            text: HOSTILE,
+            score: 2.5,
+            selected: true,
+          }],
+        },
+        { chunkId: 4, source: "jigsaw", score: 2.75, html: `a <mark>b&lt;c</mark> <script>x</script>` },
+      ],
+      topTokens: [{ token: " idiot", count: 120, share: 0.12 }, { token: HOSTILE, count: 3, share: 0.003 }],
+    },
+    classifiers: [
+      {
+        classifier: "explicit-logreg",
+        source: "jigsaw test",
+        auroc: 0.94,
+        f1: 0.81,
+        ece: 0.031,
+        spearman: 0.77,
+        n: 2000,
+      },
+    ],
+    model: {
+      unigramPerplexity: 812.5,
+      validation: [{ model: "none", perplexity: 41.25 }, { model: "ifguide", perplexity: 43.5 }],
+      samples: [
+        {
+          arm: "none",
+          promptSet: "toxic",
+          prompt: HOSTILE,
+          continuation: `line one\nline two ${HOSTILE}`,
+          toxicity: 0.93,
+        },
+      ],
+    },
+    corpus: {
+      documents: 12000,
+      tokens: 2500000,
+      toxicShare: 0.1,
+      sources: [
+        { source: "jigsaw", documents: 2000, tokens: 400000, toxicShare: 0.6 },
+        { source: "wikitext", documents: 10000, tokens: 2100000, toxicShare: 0 },
+      ],
+    },
+  };
+}
