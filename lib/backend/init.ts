@@ -16,6 +16,7 @@ import "@tensorflow/tfjs-backend-wasm";
 import type { BackendName, BlasSpec } from "../spec/types.ts";
 import { type BlasLibrary, loadBlas } from "./blas.ts";
 import { blasMatMulKernel, fastWasmMatMulKernel } from "./matmul.ts";
+import { leadingSumKernel } from "./reduce.ts";
 import { segmentSumKernel } from "./segment_sum.ts";
 
 /** The TF.js release this project is built and tested against. */
@@ -74,7 +75,7 @@ export async function initBackend(name: BackendName, blas: BlasSpec = DEFAULT_BL
 
   if (resolved === "wasm" || resolved === "cpu") {
     versions[`tfjs-backend-${resolved}`] = tf.version.tfjs;
-    patchSegmentSum(resolved);
+    patchReductions(resolved);
     blasPath = patchMatMul(resolved, blas, notes);
     if (blasPath) versions.blas = blasPath;
   }
@@ -161,8 +162,10 @@ function originalKernel(kernelName: string, backendName: string): tf.KernelFunc 
   return originalKernels.get(id)!;
 }
 
-function patchSegmentSum(backendName: "wasm" | "cpu"): void {
+function patchReductions(backendName: "wasm" | "cpu"): void {
   replaceKernel(segmentSumKernel(backendName));
+  const sum = originalKernel("Sum", backendName);
+  if (sum) replaceKernel(leadingSumKernel(backendName, sum));
 }
 
 /** Register the fastest available BatchMatMul; returns the BLAS path, or null with a note. */
