@@ -94,10 +94,8 @@ export function renderChunksHtml(views: ChunkView[]): string {
 /** Replace control characters (including ESC) so corpus text cannot drive the terminal. */
 function visible(text: string): string {
   // deno-lint-ignore no-control-regex
-  return text.replace(
-    /[\u0000-\u0008\u000b-\u001f\u007f\u009b]/g,
-    (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
+  const controls = /[\u0000-\u0008\u000b-\u001f\u007f\u009b]/g;
+  return text.replace(controls, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
 /** Terminal view of one chunk: ANSI colours when `color` is true, bracket markers otherwise. */
