@@ -8,7 +8,13 @@ import { type Block, type Column, numberColumn, textColumn } from "./document.ts
 import { formatCount, formatNumber, formatPercent, PROBABILITY_DECIMALS } from "./format.ts";
 import { tokensFromFragment } from "./fragment.ts";
 import { histogramChart, lineChart } from "./svg.ts";
-import type { AttributionData, BudgetCurve, ScoreHistogram, TopChunk } from "./types.ts";
+import type {
+  AttributionData,
+  AttributionQualityRow,
+  BudgetCurve,
+  ScoreHistogram,
+  TopChunk,
+} from "./types.ts";
 
 /** Budgets spanning more than this ratio are drawn on a logarithmic axis. */
 const LOG_AXIS_RATIO = 20;
@@ -21,30 +27,50 @@ const TOP_TOKEN_ROWS = 30;
 
 const p = (value: number | undefined) => formatNumber(value, PROBABILITY_DECIMALS);
 
+/** A column of the quality table; optional columns are shown when any row has a value. */
+interface QualityColumn {
+  header: string;
+  value: (row: AttributionQualityRow) => number | undefined;
+  optional: boolean;
+  count?: boolean;
+}
+
+const QUALITY_COLUMNS: QualityColumn[] = [
+  { header: "tokens selected", value: (row) => row.tokensSelected, optional: true, count: true },
+  { header: "precision", value: (row) => row.precision, optional: false },
+  { header: "recall", value: (row) => row.recall, optional: false },
+  { header: "F1", value: (row) => row.f1, optional: false },
+  { header: "AUROC", value: (row) => row.auroc, optional: false },
+  { header: "AUPRC", value: (row) => row.auprc, optional: false },
+  { header: "chunk precision", value: (row) => row.chunkPrecision, optional: true },
+  { header: "chunk recall", value: (row) => row.chunkRecall, optional: true },
+  { header: "chunk F1", value: (row) => row.chunkF1, optional: true },
+  { header: "chunk AUROC", value: (row) => row.chunkAuroc, optional: true },
+  { header: "chunk AUPRC", value: (row) => row.chunkAuprc, optional: true },
+  { header: "frequent-token share", value: (row) => row.frequentShare, optional: true },
+];
+
 /** Token and chunk-level quality of each selection method, and the budget share per source. */
 export function qualityBlocks(data: AttributionData): Block[] {
   if (data.quality.length === 0) {
     return [{ kind: "note", text: "No attribution quality rows were computed." }];
   }
+  const shown = QUALITY_COLUMNS.filter((column) =>
+    !column.optional || data.quality.some((row) => column.value(row) !== undefined)
+  );
   const blocks: Block[] = [{
     kind: "table",
-    columns: [
-      textColumn("method"),
-      ...["precision", "recall", "F1", "AUROC", "AUPRC", "chunk AUROC", "chunk AUPRC"].map(numberColumn),
-    ],
+    columns: [textColumn("method"), ...shown.map((column) => numberColumn(column.header))],
     rows: data.quality.map((row) => [
       row.method,
-      p(row.precision),
-      p(row.recall),
-      p(row.f1),
-      p(row.auroc),
-      p(row.auprc),
-      p(row.chunkAuroc),
-      p(row.chunkAuprc),
+      ...shown.map((column) => {
+        const value = column.value(row);
+        return column.count && value !== undefined ? formatCount(value) : p(value);
+      }),
     ]),
     caption:
       "Token-level precision, recall and F1 of the selected tokens against ground-truth toxic spans; " +
-      "AUROC and AUPRC of the scores at token and chunk level.",
+      "AUROC and AUPRC of the scores at token and chunk level (n/a: the method has no scores).",
   }];
 
   const sources = [...new Set(data.quality.flatMap((row) => Object.keys(row.budgetShare ?? {})))].sort();
@@ -149,6 +175,10 @@ export function topChunkBlocks(chunks: TopChunk[], limit: number): Block[] {
   const blocks: Block[] = [{
     kind: "warning",
     text: "The chunks below come from a corpus that contains toxic text and may be offensive.",
+  }, {
+    kind: "note",
+    text: "Selected tokens are highlighted (bold in Markdown; in HTML, darker means a higher score) and " +
+      "tokens of toxic documents are underlined in HTML.",
   }];
   chunks.slice(0, limit).forEach((chunk, index) => {
     const tokens = chunk.tokens ?? (chunk.html !== undefined ? tokensFromFragment(chunk.html) : []);

@@ -4,6 +4,7 @@
  */
 
 import type { Block, ReportDocument } from "./document.ts";
+import type { ChunkToken } from "./types.ts";
 import { escapeHtml, formatNumber, PROBABILITY_DECIMALS } from "./format.ts";
 
 const STYLE = `
@@ -27,7 +28,8 @@ figcaption { color: #444; font-size: 0.9rem; }
 pre { background: #f6f6f6; padding: 0.6rem; overflow-x: auto; font-size: 0.82rem; }
 .chunk { font-family: ui-monospace, monospace; font-size: 0.85rem; white-space: pre-wrap;
   border: 1px solid #ddd; padding: 0.5rem; background: #fafafa; }
-.chunk mark { background: #ffb3b3; }
+.chunk mark { background: transparent; color: inherit; }
+.chunk .toxic { text-decoration: underline; text-decoration-color: #7c3aed; }
 `;
 
 function renderTable(block: Extract<Block, { kind: "table" }>): string {
@@ -51,13 +53,41 @@ function renderTable(block: Extract<Block, { kind: "table" }>): string {
   return lines.join("\n");
 }
 
+/** Lowest highlight opacity, so the weakest selected token stays visible. */
+const MIN_HIGHLIGHT = 0.25;
+
+/**
+ * Highlight opacity per token: selected tokens scale with their score relative to the chunk's top
+ * selected score; without scores every selected token gets full opacity.
+ */
+function highlightOpacity(tokens: ChunkToken[]): number[] {
+  const top = Math.max(
+    0,
+    ...tokens.filter((token) => token.selected && Number.isFinite(token.score)).map((token) => token.score),
+  );
+  return tokens.map((token) => {
+    if (!token.selected) return 0;
+    if (!(top > 0) || !Number.isFinite(token.score)) return 1;
+    return MIN_HIGHLIGHT + (1 - MIN_HIGHLIGHT) * Math.min(1, Math.max(0, token.score / top));
+  });
+}
+
 function renderTokens(block: Extract<Block, { kind: "tokens" }>): string {
-  const spans = block.tokens.map((token) => {
-    const title = Number.isFinite(token.score)
-      ? ` title="score ${escapeHtml(formatNumber(token.score, PROBABILITY_DECIMALS))}"`
-      : "";
+  const opacity = highlightOpacity(block.tokens);
+  const spans = block.tokens.map((token, index) => {
+    const attributes: string[] = [];
+    if (Number.isFinite(token.score)) {
+      attributes.push(`title="score ${escapeHtml(formatNumber(token.score, PROBABILITY_DECIMALS))}"`);
+    }
+    if (token.selected) {
+      attributes.push(`style="background-color: rgba(220, 38, 38, ${opacity[index].toFixed(2)})"`);
+    }
+    if (token.toxic) attributes.push('class="toxic"');
     const text = escapeHtml(token.text);
-    return token.selected ? `<mark${title}>${text}</mark>` : title ? `<span${title}>${text}</span>` : text;
+    const tag = token.selected ? "mark" : "span";
+    return attributes.length > 0 || token.selected
+      ? `<${tag}${attributes.map((a) => ` ${a}`).join("")}>${text}</${tag}>`
+      : text;
   });
   return `<p><strong>${escapeHtml(block.title)}</strong></p>\n<div class="chunk">${spans.join("")}</div>`;
 }

@@ -170,11 +170,11 @@ export async function writeReportFiles(
  * Render the report of one run into `outDir`: `report.md` with its SVG figures, `report.html` and
  * `results.arrow`, limited to `options.formats` when given. Returns the paths written.
  */
-export function renderReport(
+export async function renderReport(
   data: ReportData,
   outDir: string,
   options: RenderOptions = {},
 ): Promise<{ files: string[] }> {
   const { document, rows } = buildReport(data, options);
-  return writeReportFiles(document, () => resultsToArrow(rows), outDir, options.formats);
+  return await writeReportFiles(document, () => resultsToArrow(rows), outDir, options.formats);
 }

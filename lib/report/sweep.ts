@@ -196,11 +196,11 @@ export function buildSweepReport(entries: SweepEntry[]) {
  * Render the aggregate report of a sweep into `outDir`: `report.md` with SVG figures, `report.html` and
  * `results.arrow` (every point's rows plus a `run_id` column and one text column per swept path).
  */
-export function renderSweepReport(
+export async function renderSweepReport(
   entries: SweepEntry[],
   outDir: string,
   options: RenderOptions = {},
 ): Promise<{ files: string[] }> {
   const { document, rows, extraColumns } = buildSweepReport(entries);
-  return writeReportFiles(document, () => resultsToArrow(rows, extraColumns), outDir, options.formats);
+  return await writeReportFiles(document, () => resultsToArrow(rows, extraColumns), outDir, options.formats);
 }

@@ -100,12 +100,19 @@ export interface AttributionQualityRow {
   precision: number;
   recall: number;
   f1: number;
-  /** Token-level AUROC and AUPRC of the scores. */
+  /** Token-level AUROC and AUPRC of the scores (NaN for methods without scores). */
   auroc: number;
   auprc: number;
-  /** Chunk-level AUROC and AUPRC, when chunks carry labels. */
+  /** Tokens the method selected. */
+  tokensSelected?: number;
+  /** Chunk-level precision, recall, F1, AUROC and AUPRC, when chunks carry labels. */
+  chunkPrecision?: number;
+  chunkRecall?: number;
+  chunkF1?: number;
   chunkAuroc?: number;
   chunkAuprc?: number;
+  /** Share of the selected tokens that are among the corpus's most frequent token types. */
+  frequentShare?: number;
   /** Share of the selected tokens coming from each corpus source, by source name. */
   budgetShare?: Record<string, number>;
 }
@@ -137,8 +144,11 @@ export interface ScoreHistogram {
 export interface ChunkToken {
   /** Decoded token text (plain text; the renderer escapes it). */
   text: string;
+  /** Token score; NaN when unknown. */
   score: number;
   selected: boolean;
+  /** True when the token comes from a document labelled toxic. */
+  toxic?: boolean;
 }
 
 /** A highly ranked chunk, shown with its selected tokens highlighted. */

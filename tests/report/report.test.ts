@@ -216,7 +216,7 @@ Deno.test("hostile text escaped", async () => {
   const sampleRow = markdown.split("\n").find((line) => line.startsWith("| none | toxic |"))!;
   assert.equal(sampleRow.split(/(?<!\\)\|/).length, 7, `sample row splits wrongly: ${sampleRow}`);
   assert.ok(sampleRow.includes("line one line two"), "newline kept inside a table cell");
-  assert.ok(html.includes("<mark>b&lt;c</mark>"), "fragment highlight lost");
+  assert.match(html, /<mark [^>]*>b&lt;c<\/mark>/, "fragment highlight lost");
   assert.ok(html.includes("&lt;script&gt;x&lt;/script&gt;"), "fragment tag not shown as text");
   assert.ok(HOSTILE.includes("<script"));
 });
