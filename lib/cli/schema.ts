@@ -53,7 +53,9 @@ export async function schemaCommand(args: string[], output: CommandOutput = cons
       output.log(`up to date: ${path}`);
       return 0;
     }
-    output.error(`stale: ${path} differs from the schema definitions; run \`deno task schema\` to rewrite it`);
+    output.error(
+      `stale: ${path} differs from the schema definitions; run \`deno task schema\` to rewrite it`,
+    );
     return 1;
   }
   await writeTextAtomic(path, text);

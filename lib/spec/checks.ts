@@ -147,7 +147,8 @@ function checkData(spec: Mapping, report: Reporter): void {
   const splits = mappingOr(data.splits);
   const parts = [num(splits.train), num(splits.validation), num(splits.test)];
   if (parts.every((part) => part !== undefined)) {
-    const sum = parts.reduce((a, b) => a! + b!, 0)!;
+    // Rounded so that float noise such as 0.9000000000000001 does not show up in the message.
+    const sum = Number(parts.reduce((a, b) => a! + b!, 0)!.toPrecision(12));
     if (Math.abs(sum - 1) > SPLIT_SUM_TOLERANCE) {
       report(
         ["data", "splits"],
@@ -255,7 +256,7 @@ function checkPaths(spec: Mapping, context: CheckContext, report: Reporter): voi
   const hint = "keep paths inside the project, or declare the directory under data.roots";
   if (typeof spec.cache_dir === "string") {
     const reason = escapeReason(spec.cache_dir, context.projectRoot, context.projectRoot, roots);
-    if (reason) report(["cache_dir"], `cache_dir: ${reason}`, hint);
+    if (reason) report(["cache_dir"], reason, hint);
   }
   if (!Array.isArray(data.sources)) return;
   data.sources.forEach((raw, index) => {

@@ -127,12 +127,27 @@ function resolveExtends(
     return undefined;
   }
   const parentPath = resolve(dirname(path), target);
+  if (!isFile(parentPath)) {
+    report(
+      `extends: file "${target}" not found (resolved to ${parentPath})`,
+      "the path is relative to this spec file",
+    );
+    return undefined;
+  }
   if (parentPath === path || chain.includes(parentPath)) {
     const cycle = [...chain, path, parentPath].map(displayName).join(" -> ");
     report(`extends cycle: ${cycle}`, "remove one of the extends links so the chain ends");
     return undefined;
   }
   return parentPath;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
 }
 
 /** Merge `child` into `base` in place: mappings merge key by key, anything else replaces. */

@@ -156,7 +156,13 @@ function resolveTree(
       const at = positions.locate(["sweep", key, index as number]);
       if (at) runPositions.pinSubtree(segments, at);
     }
+    // The base spec is valid here, so every new issue comes from this grid point: name it in the hint.
+    const start = issues.length;
     const run = validateTree(runTree, runPositions, context, issues, fallbackFile);
+    const where = Object.entries(point).map(([path, value]) => `${path}=${JSON.stringify(value)}`).join(", ");
+    for (const issue of issues.slice(start)) {
+      issue.hint = `${issue.hint ?? "check the sweep values"} (in the sweep run ${where})`;
+    }
     if (run?.ok) result.push({ point, spec: run.value });
   }
   return { spec: base, runs: result };

@@ -8,6 +8,7 @@ import {
   type AnySchema,
   type ArraySchema,
   canDefaultWhole,
+  isRequired,
   type NumberSchema,
   type ObjectSchema,
   type RecordSchema,
@@ -221,7 +222,7 @@ function checkObject(
     report(path, `expected ${describeSchema(schema)}, got ${typeName(value)}`, schema.description);
     return undefined;
   }
-  const input = applyPreset(schema, value, path, report);
+  const { input, unknownPreset } = applyPreset(schema, value);
   const allowed = Object.keys(schema.fields);
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(input)) {
@@ -229,34 +230,34 @@ function checkObject(
       report([...path, key], `unknown key "${key}"`, suggestionHint(key, allowed, "keys"), "key");
     }
   }
+  // The unknown preset name is reported once; the fields it would have filled are not reported again.
   for (const [key, field] of Object.entries(schema.fields)) {
+    const missing = input[key] === undefined || input[key] === null;
+    if (unknownPreset && missing && isRequired(field)) continue;
     const result = validateNode(field, input[key], [...path, key], report);
     if (result !== undefined) out[key] = result;
   }
   return out;
 }
 
-/** Fill fields the mapping leaves out from its named preset (unknown preset names are reported). */
+/**
+ * Fill fields the mapping leaves out from its named preset. An unknown preset name fills nothing and
+ * sets `unknownPreset`; the preset field's own enum check reports it.
+ */
 function applyPreset(
   schema: ObjectSchema,
   value: Record<string, unknown>,
-  path: Segment[],
-  report: Reporter,
-): Record<string, unknown> {
+): { input: Record<string, unknown>; unknownPreset: boolean } {
   const presets = schema.presets;
   const name = presets ? value[presets.key] : undefined;
-  if (!presets || typeof name !== "string") return value;
+  if (!presets || typeof name !== "string") return { input: value, unknownPreset: false };
   const preset = presets.table[name];
-  if (!preset) {
-    const names = Object.keys(presets.table);
-    report([...path, presets.key], `unknown preset "${name}"`, suggestionHint(name, names, "presets"));
-    return value;
-  }
+  if (!preset) return { input: value, unknownPreset: true };
   const filled: Record<string, unknown> = { ...value };
   for (const [key, presetValue] of Object.entries(preset)) {
     if (filled[key] === undefined || filled[key] === null) filled[key] = presetValue;
   }
-  return filled;
+  return { input: filled, unknownPreset: false };
 }
 
 function checkRecord(

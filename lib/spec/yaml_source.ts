@@ -116,6 +116,11 @@ function firstAliasOffset(text: string): number {
   return match ? match.index + match[1].length : 0;
 }
 
+/** Write a core-schema tag such as `tag:yaml.org,2002:int` in its source form `!!int`. */
+function shortTag(tag: string): string {
+  return tag.startsWith("tag:yaml.org,2002:") ? `!!${tag.slice("tag:yaml.org,2002:".length)}` : tag;
+}
+
 class Walker {
   readonly positions = new PositionMap();
   failed = false;
@@ -138,9 +143,9 @@ class Walker {
 
     if (node.tag !== undefined && start !== undefined) {
       this.fail(
-        start,
+        this.tagOffset(start),
         path,
-        `explicit YAML tag "${node.tag}" is not allowed`,
+        `explicit YAML tag "${shortTag(node.tag)}" is not allowed`,
         "specs hold plain data; remove the tag",
       );
     }
@@ -176,9 +181,9 @@ class Walker {
       }
       if (keyNode.tag !== undefined) {
         this.fail(
-          keyStart,
+          this.tagOffset(keyStart),
           path,
-          `explicit YAML tag "${keyNode.tag}" is not allowed`,
+          `explicit YAML tag "${shortTag(keyNode.tag)}" is not allowed`,
           "remove the tag from the key",
         );
       }
@@ -196,6 +201,17 @@ class Walker {
       out[name] = this.convert(pair.value as Node | null, [...path, name], pinned, keyPosition);
     }
     return out;
+  }
+
+  /** The yaml package places a tagged node at its value; move the offset back to the tag on that line. */
+  private tagOffset(valueStart: number): number {
+    const text = this.source.text;
+    const lineStart = text.lastIndexOf("\n", valueStart - 1) + 1;
+    const bang = text.lastIndexOf("!", valueStart);
+    if (bang < lineStart) return valueStart;
+    let tagStart = bang;
+    while (tagStart > lineStart && !/[\s,[{]/.test(text[tagStart - 1])) tagStart--;
+    return tagStart;
   }
 
   private record(path: Segment[], positions: NodePositions): void {
