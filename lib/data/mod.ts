@@ -32,3 +32,57 @@ export { buildQuerySets, isNontoxicQuery, isToxicQuery } from "./queries.ts";
 export { buildPromptSets, type EvaluationPromptSets } from "./prompts.ts";
 export { type ClassifierRole, type ClassifierRow, classifierRows, implicitRows } from "./classifier_rows.ts";
 export { type DpoPair, dpoPairs, type DpoSource } from "./dpo.ts";
+export {
+  buildDocumentPool,
+  type CandidateDocument,
+  CORPUS_DATASETS,
+  type DocumentPool,
+  RTP_TOXIC_MIN,
+  type SourceCounts,
+} from "./documents.ts";
+export { cutPassages, groupRows, splitSentences } from "./passages.ts";
+export {
+  buildCorpusStream,
+  type ChunkBatch,
+  type CorpusBuildOptions,
+  type CorpusSink,
+  type CorpusStats,
+  type DocumentBatch,
+  selectDocuments,
+} from "./corpus.ts";
+export { checkSplits, chunkSplit, type SplitFractions, splitName } from "./chunk_split.ts";
+export {
+  ArrowBatchFile,
+  CORPUS_FILES,
+  CorpusArrowWriter,
+  readChunkBatches,
+  readCorpus,
+  writeCorpus,
+} from "./corpus_io.ts";
+export { readDocumentPool, readPoolDocuments, writeDocumentPool } from "./document_io.ts";
+export { readPromptSets, writePromptSets } from "./prompt_io.ts";
+export { filterCorpus } from "./filter.ts";
+export { loadTokenizer, saveTokenizer, TOKENIZER_FILE } from "./tokenizer/io.ts";
+export {
+  DEFAULT_TEXT_COLUMN,
+  readUserTexts,
+  UserDataError,
+  type UserFormat,
+  userFormat,
+  type UserRow,
+} from "./user/read.ts";
+export { userPromptSet } from "./user/prompt_set.ts";
+export { shippedDataFingerprint, userFileFingerprints } from "./fingerprint.ts";
+export {
+  type CorpusConfig,
+  corpusStage,
+  DATA_STAGE_VERSION,
+  type DocumentsConfig,
+  documentsStage,
+  type PromptSetsConfig,
+  promptSetsStage,
+  type QueriesConfig,
+  queriesStage,
+  type TokenizerConfig,
+  tokenizerStage,
+} from "./stages.ts";

@@ -9,6 +9,7 @@
 import type { Tokenizer } from "../types.ts";
 import { BYTE_TOKENS, MAX_VOCAB } from "./bpe_train.ts";
 import { PIECE_PATTERN } from "./pretokenize.ts";
+import { validSequenceLength } from "../utf8.ts";
 
 /** Text of the end-of-text special token. */
 export const EOT_TEXT = "<|endoftext|>";
@@ -215,20 +216,4 @@ export class BpeTokenizer implements Tokenizer {
     this.#cache.set(piece, ids);
     return ids;
   }
-}
-
-/** Length of the valid UTF-8 sequence starting at `i`, or 0 when the bytes there are not valid UTF-8. */
-function validSequenceLength(bytes: Uint8Array, i: number): number {
-  const b0 = bytes[i];
-  if (b0 < 0x80) return 1;
-  const cont = (k: number, low = 0x80, high = 0xbf) =>
-    i + k < bytes.length && bytes[i + k] >= low && bytes[i + k] <= high;
-  if (b0 >= 0xc2 && b0 <= 0xdf) return cont(1) ? 2 : 0;
-  if (b0 === 0xe0) return cont(1, 0xa0) && cont(2) ? 3 : 0;
-  if ((b0 >= 0xe1 && b0 <= 0xec) || b0 === 0xee || b0 === 0xef) return cont(1) && cont(2) ? 3 : 0;
-  if (b0 === 0xed) return cont(1, 0x80, 0x9f) && cont(2) ? 3 : 0;
-  if (b0 === 0xf0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
-  if (b0 >= 0xf1 && b0 <= 0xf3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
-  if (b0 === 0xf4) return cont(1, 0x80, 0x8f) && cont(2) && cont(3) ? 4 : 0;
-  return 0;
 }

@@ -1,0 +1,330 @@
+/**
+ * The corpus builder. Documents are tokenized twice in a streaming fashion: the first pass counts
+ * tokens so each class (toxic, benign) can be trimmed to its exact token quota, the second emits the
+ * kept documents, each followed by the end-of-text token, cut into chunks of `blockSize` tokens (the
+ * ragged tail is dropped). Chunks and document metadata go to a sink in batches, so memory is
+ * bounded by one batch plus one token count per candidate document.
+ */
+
+import type { StageEvents } from "../runner/events.ts";
+import { silentEvents } from "../runner/events.ts";
+import type { Tokenizer } from "./types.ts";
+import type { CandidateDocument } from "./documents.ts";
+import { checkSplits, chunkSplit, type SplitFractions } from "./chunk_split.ts";
+
+/** A batch of consecutive chunks; arrays are row-major [chunks, blockSize]. */
+export interface ChunkBatch {
+  firstChunk: number;
+  numChunks: number;
+  tokens: Int32Array;
+  docIds: Int32Array;
+  /** Split code of each chunk. */
+  split: Uint8Array;
+}
+
+/** A batch of consecutive documents (ids firstDoc, firstDoc + 1, ...). */
+export interface DocumentBatch {
+  firstDoc: number;
+  source: string[];
+  toxic: Uint8Array;
+  /** Tokens of each document inside chunks, end-of-text token included. */
+  tokens: Int32Array;
+  rowId: string[];
+  text: string[];
+}
+
+/** Receives the corpus as it is built. */
+export interface CorpusSink {
+  writeChunks(batch: ChunkBatch): Promise<void>;
+  writeDocuments(batch: DocumentBatch): Promise<void>;
+}
+
+/** Options of `buildCorpusStream`. */
+export interface CorpusBuildOptions {
+  blockSize: number;
+  /** Total tokens of the corpus (documents are whole, so it is reached within one document). */
+  maxTokens: number;
+  /** Share of tokens from toxic documents, in [0, 1). */
+  toxicShare: number;
+  splits: SplitFractions;
+  /** Seed of the chunk split hash. */
+  seed: number;
+  /** Chunks per emitted batch (default 1024). */
+  batchChunks?: number;
+  signal?: AbortSignal;
+  events?: StageEvents;
+}
+
+/** Statistics of a built corpus (also saved as `stats.json`). */
+export interface CorpusStats {
+  documents: number;
+  tokens: number;
+  chunks: number;
+  block_size: number;
+  chunks_per_split: Record<string, number>;
+  toxic_documents: number;
+  toxic_tokens: number;
+  toxic_share: number;
+  requested: { max_tokens: number; toxic_share: number };
+  sources: Record<string, { documents: number; tokens: number; toxic: boolean }>;
+  dropped_tail_tokens: number;
+  candidates: number;
+  peak_buffered_tokens: number;
+  vocab_size: number;
+  tokenizer: string;
+  /** Split fractions and seed of the chunk split hash (reused when a filtered corpus is re-chunked). */
+  splits: SplitFractions;
+  split_seed: number;
+  /** Size of the corpus a filtered corpus was made from. */
+  filtered_from?: { documents: number; tokens: number };
+}
+
+/** Default chunks per batch. */
+export const DEFAULT_BATCH_CHUNKS = 1024;
+const DOCUMENT_BATCH = 4096;
+const SIGNAL_EVERY = 256;
+
+type DocumentSource = () => AsyncIterable<CandidateDocument> | Iterable<CandidateDocument>;
+
+function checkOptions(options: CorpusBuildOptions): void {
+  if (!Number.isInteger(options.blockSize) || options.blockSize < 2) {
+    throw new RangeError(`invalid data.block_size ${options.blockSize}; expected an integer >= 2`);
+  }
+  if (!Number.isInteger(options.maxTokens) || options.maxTokens < options.blockSize) {
+    throw new RangeError(
+      `invalid data.max_tokens ${options.maxTokens}; expected an integer >= block_size ${options.blockSize}`,
+    );
+  }
+  if (!(options.toxicShare >= 0 && options.toxicShare < 1)) {
+    throw new RangeError(`invalid data.toxic_share ${options.toxicShare}; expected a value in [0, 1)`);
+  }
+  checkSplits(options.splits);
+}
+
+function aborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw signal.reason ?? new DOMException("corpus build cancelled", "AbortError");
+}
+
+/**
+ * Decide which candidates to keep: in candidate order, a document joins its class while the class
+ * stays within its token quota. Returns the keep flags and the tokens kept per class.
+ */
+export function selectDocuments(
+  sizes: Int32Array,
+  toxic: Uint8Array,
+  maxTokens: number,
+  toxicShare: number,
+): { keep: Uint8Array; toxicTokens: number; benignTokens: number; quota: { toxic: number; benign: number } } {
+  const quota = {
+    toxic: Math.round(maxTokens * toxicShare),
+    benign: maxTokens - Math.round(maxTokens * toxicShare),
+  };
+  const keep = new Uint8Array(sizes.length);
+  let toxicTokens = 0;
+  let benignTokens = 0;
+  for (let i = 0; i < sizes.length; i++) {
+    if (toxic[i]) {
+      if (toxicTokens + sizes[i] <= quota.toxic) {
+        keep[i] = 1;
+        toxicTokens += sizes[i];
+      }
+    } else if (benignTokens + sizes[i] <= quota.benign) {
+      keep[i] = 1;
+      benignTokens += sizes[i];
+    }
+  }
+  return { keep, toxicTokens, benignTokens, quota };
+}
+
+/** Build a corpus from candidate documents (iterated twice) and stream it into `sink`. */
+export async function buildCorpusStream(
+  documents: DocumentSource,
+  tokenizer: Tokenizer,
+  options: CorpusBuildOptions,
+  sink: CorpusSink,
+): Promise<CorpusStats> {
+  checkOptions(options);
+  const events = options.events ?? silentEvents;
+  const block = options.blockSize;
+  const batchChunks = options.batchChunks ?? DEFAULT_BATCH_CHUNKS;
+
+  // Pass 1: token counts (end-of-text included) and classes.
+  let sizes = new Int32Array(1024);
+  let toxic = new Uint8Array(1024);
+  let count = 0;
+  for await (const doc of documents()) {
+    if (count === sizes.length) {
+      const grownSizes = new Int32Array(count * 2);
+      grownSizes.set(sizes);
+      sizes = grownSizes;
+      const grownToxic = new Uint8Array(count * 2);
+      grownToxic.set(toxic);
+      toxic = grownToxic;
+    }
+    sizes[count] = tokenizer.encode(doc.text).length + 1;
+    toxic[count] = doc.toxic ? 1 : 0;
+    count += 1;
+    if (count % SIGNAL_EVERY === 0) {
+      aborted(options.signal);
+      events.progress(count, 0, "documents counted");
+    }
+  }
+  const selection = selectDocuments(
+    sizes.subarray(0, count),
+    toxic.subarray(0, count),
+    options.maxTokens,
+    options.toxicShare,
+  );
+  for (const label of ["toxic", "benign"] as const) {
+    const got = label === "toxic" ? selection.toxicTokens : selection.benignTokens;
+    const want = selection.quota[label];
+    if (want > 0 && got < want * 0.99) {
+      events.warning(
+        `${label} documents supply only ${got} of the ${want} tokens requested; the toxic share will differ`,
+      );
+    }
+  }
+
+  // Pass 2: emit kept documents as chunks.
+  const keptTotal = selection.toxicTokens + selection.benignTokens;
+  const totalChunks = Math.floor(keptTotal / block);
+  let buffer = new Int32Array(batchChunks * block + block);
+  let bufferDocs = new Int32Array(buffer.length);
+  let buffered = 0;
+  let peak = 0;
+  let emittedChunks = 0;
+  let nextDoc = 0;
+
+  const pendingDocs: Array<{ id: number; start: number; size: number; doc: CandidateDocument }> = [];
+  const stats: CorpusStats = {
+    documents: 0,
+    tokens: 0,
+    chunks: 0,
+    block_size: block,
+    chunks_per_split: { train: 0, validation: 0, test: 0 },
+    toxic_documents: 0,
+    toxic_tokens: 0,
+    toxic_share: 0,
+    requested: { max_tokens: options.maxTokens, toxic_share: options.toxicShare },
+    sources: {},
+    dropped_tail_tokens: 0,
+    candidates: count,
+    peak_buffered_tokens: 0,
+    vocab_size: tokenizer.vocabSize,
+    tokenizer: tokenizer.kind,
+    splits: options.splits,
+    split_seed: options.seed,
+  };
+  const splitNames = ["train", "validation", "test"];
+
+  const flushChunks = async (chunks: number) => {
+    if (chunks === 0) return;
+    const split = new Uint8Array(chunks);
+    for (let c = 0; c < chunks; c++) {
+      split[c] = chunkSplit(emittedChunks + c, options.seed, options.splits);
+      stats.chunks_per_split[splitNames[split[c]]] += 1;
+    }
+    const size = chunks * block;
+    await sink.writeChunks({
+      firstChunk: emittedChunks,
+      numChunks: chunks,
+      tokens: buffer.slice(0, size),
+      docIds: bufferDocs.slice(0, size),
+      split,
+    });
+    buffer.copyWithin(0, size, buffered);
+    bufferDocs.copyWithin(0, size, buffered);
+    buffered -= size;
+    emittedChunks += chunks;
+  };
+
+  const flushDocuments = async (final: boolean) => {
+    const emittedTokens = emittedChunks * block;
+    let ready = 0;
+    while (
+      ready < pendingDocs.length &&
+      (final || pendingDocs[ready].start + pendingDocs[ready].size <= emittedTokens)
+    ) ready++;
+    if (!final && ready < DOCUMENT_BATCH) return;
+    const batch = pendingDocs.splice(0, ready)
+      .map((entry) => ({
+        ...entry,
+        inChunks: Math.max(0, Math.min(entry.size, emittedTokens - entry.start)),
+      }))
+      .filter((entry) => entry.inChunks > 0);
+    if (batch.length === 0) return;
+    for (const entry of batch) {
+      const source =
+        (stats.sources[entry.doc.source] ??= { documents: 0, tokens: 0, toxic: entry.doc.toxic });
+      source.documents += 1;
+      source.tokens += entry.inChunks;
+      stats.documents += 1;
+      if (entry.doc.toxic) {
+        stats.toxic_documents += 1;
+        stats.toxic_tokens += entry.inChunks;
+      }
+    }
+    await sink.writeDocuments({
+      firstDoc: batch[0].id,
+      source: batch.map((entry) => entry.doc.source),
+      toxic: Uint8Array.from(batch, (entry) => (entry.doc.toxic ? 1 : 0)),
+      tokens: Int32Array.from(batch, (entry) => entry.inChunks),
+      rowId: batch.map((entry) => entry.doc.rowIds[0] ?? ""),
+      text: batch.map((entry) => entry.doc.text),
+    });
+  };
+
+  let index = 0;
+  let position = 0;
+  for await (const doc of documents()) {
+    const i = index++;
+    if (i >= count) {
+      throw new Error("the document source produced more documents on the second pass than on the first");
+    }
+    if (!selection.keep[i]) continue;
+    if (emittedChunks * block + buffered >= totalChunks * block) break;
+    const ids = tokenizer.encode(doc.text);
+    const size = ids.length + 1;
+    if (size !== sizes[i]) {
+      throw new Error(
+        `document ${i} tokenized to ${size} tokens on the second pass, ${sizes[i]} on the first`,
+      );
+    }
+    const id = nextDoc++;
+    pendingDocs.push({ id, start: position, size, doc });
+    position += size;
+
+    if (buffered + size > buffer.length) {
+      const grown = new Int32Array(Math.max(buffer.length * 2, buffered + size));
+      grown.set(buffer.subarray(0, buffered));
+      buffer = grown;
+      const grownDocs = new Int32Array(grown.length);
+      grownDocs.set(bufferDocs.subarray(0, buffered));
+      bufferDocs = grownDocs;
+    }
+    buffer.set(ids, buffered);
+    buffer[buffered + ids.length] = tokenizer.eotId;
+    bufferDocs.fill(id, buffered, buffered + size);
+    buffered += size;
+    peak = Math.max(peak, buffered);
+
+    while (buffered >= batchChunks * block) {
+      await flushChunks(batchChunks);
+      await flushDocuments(false);
+    }
+    if (id % SIGNAL_EVERY === 0) {
+      aborted(options.signal);
+      events.progress(emittedChunks, totalChunks, "chunks");
+    }
+  }
+  await flushChunks(Math.min(Math.floor(buffered / block), totalChunks - emittedChunks));
+  stats.dropped_tail_tokens = position - emittedChunks * block;
+  await flushDocuments(true);
+  events.progress(emittedChunks, totalChunks, "chunks");
+
+  stats.chunks = emittedChunks;
+  stats.tokens = emittedChunks * block;
+  stats.toxic_share = stats.tokens > 0 ? stats.toxic_tokens / stats.tokens : 0;
+  stats.peak_buffered_tokens = peak;
+  return stats;
+}

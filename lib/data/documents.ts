@@ -1,0 +1,270 @@
+/**
+ * Candidate corpus documents from the declared sources: books and speeches cut into passages,
+ * web-like sentences and toxic rows grouped into documents, user files read by column. Only rows in
+ * the `corpus` role are used. A first pass sizes each class (toxic, benign) by characters, with some
+ * oversupply, so the corpus builder can then trim to the exact token share; the result is in a
+ * seeded random order.
+ */
+
+import type { CorpusSourceSpec, DataSpec } from "../spec/types.ts";
+import { Rng } from "../util/rng.ts";
+import { type BenignRow, loadGutenberg, loadNlpCorpus, loadSpeeches } from "./datasets/benign.ts";
+import { loadDavidson } from "./datasets/davidson.ts";
+import { loadRtp } from "./datasets/rtp.ts";
+import { cutPassages, groupRows } from "./passages.ts";
+import { type RoleIndex, roleIndex, rowsWithRole } from "./role_index.ts";
+import { readUserTexts } from "./user/read.ts";
+
+/** Continuation toxicity at or above which an RTP row is toxic for source filters. */
+export const RTP_TOXIC_MIN = 0.5;
+
+/** Characters per token assumed before the tokenizer exists (a high guess, so classes are oversupplied). */
+export const CHARS_PER_TOKEN_GUESS = 4;
+/** Extra supply over the character budget of each class, so the exact token trim rarely runs short. */
+export const OVERSUPPLY = 1.25;
+
+/** Shipped dataset ids that can feed the corpus. */
+export const CORPUS_DATASETS = ["gutenberg", "us_speeches", "nlp_corpus", "rtp", "davidson", "file"] as const;
+
+/** One candidate document. */
+export interface CandidateDocument {
+  /** Name of the source entry in the spec. */
+  source: string;
+  toxic: boolean;
+  /** Stable ids of the rows joined into this document, in order. */
+  rowIds: string[];
+  text: string;
+}
+
+/** Per-source counts of the candidate pool. */
+export interface SourceCounts {
+  rows: number;
+  documents: number;
+  chars: number;
+  /** Documents and characters kept after the character budget of the class. */
+  keptDocuments: number;
+  keptChars: number;
+}
+
+/** Candidate documents in seeded random order, with counts for the stats. */
+export interface DocumentPool {
+  documents: CandidateDocument[];
+  sources: Record<string, SourceCounts>;
+  /** Character budgets of the two classes. */
+  budgetChars: { toxic: number; benign: number };
+}
+
+interface SourceText {
+  rowId: string;
+  text: string;
+}
+
+function requireFilter(source: CorpusSourceSpec, allowed: boolean): void {
+  if (!allowed && source.filter !== undefined && source.filter !== "all") {
+    throw new RangeError(
+      `data source '${source.name}': filter '${source.filter}' needs a labelled dataset, but '${source.dataset}' has no ` +
+        `toxicity labels; remove the filter`,
+    );
+  }
+}
+
+function sampleRows<T>(rows: T[], maxRows: number, seed: number, name: string, keepOrder: boolean): T[] {
+  if (maxRows <= 0 || rows.length <= maxRows) return rows;
+  const indices = Rng.derive(seed, "max-rows", name).shuffle(rows.map((_, i) => i)).slice(0, maxRows);
+  if (keepOrder) indices.sort((a, b) => a - b);
+  return indices.map((i) => rows[i]);
+}
+
+/** Passages of consecutive paragraphs of the same work. */
+function passagesOf(rows: BenignRow[], passageChars: number): SourceText[][] {
+  const out: SourceText[][] = [];
+  let work = "";
+  let current: BenignRow[] = [];
+  const flush = () => {
+    if (current.length === 0) return;
+    // Cut the work's paragraphs into passages, then find which rows each passage used.
+    let at = 0;
+    for (const passage of cutPassages(current.map((row) => row.text), passageChars)) {
+      const used: SourceText[] = [];
+      let length = 0;
+      while (at < current.length && length < passage.length) {
+        length += current[at].text.length + 2;
+        used.push(current[at]);
+        at += 1;
+      }
+      if (used.length === 0) used.push(current[Math.max(0, at - 1)]);
+      out.push([
+        { rowId: used[0].rowId, text: passage },
+        ...used.slice(1).map((row) => ({ rowId: row.rowId, text: "" })),
+      ]);
+    }
+    current = [];
+  };
+  for (const row of rows) {
+    if (row.work !== work) {
+      flush();
+      work = row.work;
+    }
+    current.push(row);
+  }
+  flush();
+  return out;
+}
+
+function joinGroup(group: SourceText[], separator: string): { rowIds: string[]; text: string } {
+  return {
+    rowIds: group.map((row) => row.rowId),
+    text: group.map((row) => row.text).filter((text) => text !== "").join(separator),
+  };
+}
+
+/** Build the documents of one source (before the class budget). */
+export async function sourceDocuments(
+  source: CorpusSourceSpec,
+  index: RoleIndex,
+  seed: number,
+): Promise<{ rows: number; documents: Array<{ rowIds: string[]; text: string }> }> {
+  const order = (rows: SourceText[]) => Rng.derive(seed, "source-order", source.name).shuffle(rows);
+
+  switch (source.dataset) {
+    case "gutenberg":
+    case "us_speeches": {
+      requireFilter(source, false);
+      const loaded = source.dataset === "gutenberg" ? await loadGutenberg() : await loadSpeeches();
+      const rows = sampleRows(
+        rowsWithRole(index, loaded, "corpus"),
+        source.max_rows,
+        seed,
+        source.name,
+        true,
+      );
+      const passages = passagesOf(rows, source.passage_chars);
+      const documents = groupRows(passages, source.group).map((group) => joinGroup(group.flat(), "\n\n"));
+      return { rows: rows.length, documents };
+    }
+    case "nlp_corpus": {
+      requireFilter(source, false);
+      const rows = sampleRows(
+        rowsWithRole(index, await loadNlpCorpus(), "corpus"),
+        source.max_rows,
+        seed,
+        source.name,
+        true,
+      );
+      return {
+        rows: rows.length,
+        documents: groupRows(rows, source.group).map((group) => joinGroup(group, " ")),
+      };
+    }
+    case "rtp": {
+      const filter = source.filter ?? "all";
+      const rows = rowsWithRole(index, await loadRtp(), "corpus").filter((row) => {
+        if (row.continuation === undefined || row.continuationToxicity === undefined) return false;
+        if (filter === "toxic") return row.continuationToxicity >= RTP_TOXIC_MIN;
+        if (filter === "nontoxic") {
+          return row.continuationToxicity < RTP_TOXIC_MIN && row.promptToxicity !== undefined &&
+            row.promptToxicity < RTP_TOXIC_MIN;
+        }
+        return true;
+      }).map((row) => ({ rowId: row.rowId, text: row.prompt + row.continuation }));
+      const sampled = order(sampleRows(rows, source.max_rows, seed, source.name, false));
+      return {
+        rows: sampled.length,
+        documents: groupRows(sampled, source.group).map((group) => joinGroup(group, "\n")),
+      };
+    }
+    case "davidson": {
+      const filter = source.filter ?? "all";
+      const rows = rowsWithRole(index, await loadDavidson(), "corpus")
+        .filter((row) => row.text !== "")
+        .filter((row) => filter === "all" || (filter === "toxic") === (row.label !== "neither"))
+        .map((row) => ({ rowId: row.rowId, text: row.text }));
+      const sampled = order(sampleRows(rows, source.max_rows, seed, source.name, false));
+      return {
+        rows: sampled.length,
+        documents: groupRows(sampled, source.group).map((group) => joinGroup(group, "\n")),
+      };
+    }
+    case "file": {
+      requireFilter(source, false);
+      if (!source.path) {
+        throw new RangeError(`data source '${source.name}' has dataset 'file' but no path; set path`);
+      }
+      const rows = sampleRows(
+        await readUserTexts(source.path, source.text_column),
+        source.max_rows,
+        seed,
+        source.name,
+        true,
+      );
+      const pieces = source.passage_chars > 0
+        ? rows.flatMap((row) =>
+          cutPassages(row.text.split(/\n[ \t]*\n/), source.passage_chars).map((text) => ({
+            rowId: row.rowId,
+            text,
+          }))
+        )
+        : rows;
+      return {
+        rows: rows.length,
+        documents: groupRows(pieces, source.group).map((group) => joinGroup(group, "\n\n")),
+      };
+    }
+    default:
+      throw new RangeError(
+        `data source '${source.name}': unknown dataset '${source.dataset}'; expected one of ${
+          CORPUS_DATASETS.join(", ")
+        }`,
+      );
+  }
+}
+
+/**
+ * Build the candidate pool of a data spec. User files are read and validated completely before any
+ * document is returned, so a malformed file fails the stage before it writes anything.
+ */
+export async function buildDocumentPool(spec: DataSpec, splitSeed: number): Promise<DocumentPool> {
+  if (spec.sources.length === 0) {
+    throw new RangeError("data.sources is empty; declare at least one corpus source");
+  }
+  const names = new Set<string>();
+  for (const source of spec.sources) {
+    if (names.has(source.name)) {
+      throw new RangeError(`data.sources has two entries named '${source.name}'; names must be unique`);
+    }
+    names.add(source.name);
+  }
+  const index = await roleIndex(splitSeed);
+  const sources: Record<string, SourceCounts> = {};
+  const classes: Record<"toxic" | "benign", CandidateDocument[]> = { toxic: [], benign: [] };
+  for (const source of spec.sources) {
+    const built = await sourceDocuments(source, index, splitSeed);
+    const documents = built.documents.filter((doc) => doc.text !== "")
+      .map((doc) => ({ source: source.name, toxic: source.label === "toxic", ...doc }));
+    sources[source.name] = {
+      rows: built.rows,
+      documents: documents.length,
+      chars: documents.reduce((sum, doc) => sum + doc.text.length, 0),
+      keptDocuments: 0,
+      keptChars: 0,
+    };
+    classes[source.label].push(...documents);
+  }
+
+  const budgetChars = {
+    toxic: Math.ceil(spec.toxic_share * spec.max_tokens * CHARS_PER_TOKEN_GUESS * OVERSUPPLY),
+    benign: Math.ceil((1 - spec.toxic_share) * spec.max_tokens * CHARS_PER_TOKEN_GUESS * OVERSUPPLY),
+  };
+  const kept: CandidateDocument[] = [];
+  for (const label of ["toxic", "benign"] as const) {
+    let used = 0;
+    for (const doc of Rng.derive(splitSeed, "class-budget", label).shuffle(classes[label])) {
+      if (used >= budgetChars[label]) break;
+      used += doc.text.length;
+      kept.push(doc);
+      sources[doc.source].keptDocuments += 1;
+      sources[doc.source].keptChars += doc.text.length;
+    }
+  }
+  return { documents: Rng.derive(splitSeed, "document-order").shuffle(kept), sources, budgetChars };
+}
