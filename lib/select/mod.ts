@@ -91,3 +91,10 @@ export {
   renderChunkTerminal,
 } from "./render.ts";
 export { buildChunkView, type ChunkColumns, chunkViewFromCorpus, topRankedChunks } from "./views.ts";
+export {
+  attributionCodec,
+  type AttributionConfig,
+  type AttributionInputs,
+  attributionStage,
+  readAttribution,
+} from "./attribution_stage.ts";

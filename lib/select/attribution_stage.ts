@@ -1,0 +1,117 @@
+/**
+ * The attribution-quality stage: compares the differential selection with plain influence, random and
+ * word-list selections against the corpus ground truth. Its artifact is `attribution.json` (every
+ * measurement) plus `comparison.arrow` (the table rows) and `curves.arrow` (precision and recall at
+ * several budgets).
+ */
+
+import { join } from "node:path";
+import type { Corpus, Tokenizer } from "../data/types.ts";
+import type { ArtifactCodec, StageDefinition } from "../runner/stage.ts";
+import type { SelectionSpec } from "../spec/types.ts";
+import { tableFromColumns, writeArrow } from "../util/arrow.ts";
+import { writeTextAtomic } from "../util/atomic.ts";
+import { type AttributionComparison, compareAttribution, comparisonTable } from "./comparison.ts";
+import type { ChunkLabelRule } from "./quality.ts";
+import { arrowScoreSource, collectTokenScores } from "./score_source.ts";
+import type { TokenScores } from "./types.ts";
+
+/** Config slice: the spec's selection settings and seed, plus optional curve budgets and chunk-label rule. */
+export interface AttributionConfig {
+  selection: SelectionSpec;
+  seed: number;
+  curve_budgets?: number[];
+  chunk_label?: ChunkLabelRule;
+}
+
+/** Inputs: the corpus, its tokenizer, and differential (and optionally plain) scores in memory or as Arrow paths. */
+export interface AttributionInputs {
+  corpus: Corpus;
+  tokenizer: Tokenizer;
+  differential: TokenScores | string;
+  plain?: TokenScores | string;
+}
+
+const JSON_FILE = "attribution.json";
+
+/** JSON replacer and reviver that keep NaN and infinities, which plain JSON turns into null. */
+function encodeNumbers(_key: string, value: unknown): unknown {
+  return typeof value === "number" && !Number.isFinite(value) ? String(value) : value;
+}
+
+function decodeNumbers(_key: string, value: unknown): unknown {
+  if (value === "NaN") return NaN;
+  if (value === "Infinity") return Infinity;
+  if (value === "-Infinity") return -Infinity;
+  return value;
+}
+
+/** Codec of the attribution stage. */
+export const attributionCodec: ArtifactCodec<AttributionComparison> = {
+  async save(dir, value) {
+    await writeTextAtomic(join(dir, JSON_FILE), JSON.stringify(value, encodeNumbers, 2) + "\n");
+    await writeArrow(join(dir, "comparison.arrow"), comparisonTable(value.rows));
+    await writeArrow(
+      join(dir, "curves.arrow"),
+      tableFromColumns({
+        method: value.curves.map((p) => p.method),
+        budget_tokens: Float64Array.from(value.curves, (p) => p.budgetTokens),
+        tokens_selected: Float64Array.from(value.curves, (p) => p.tokensSelected),
+        precision: Float64Array.from(value.curves, (p) => p.precision),
+        recall: Float64Array.from(value.curves, (p) => p.recall),
+        f1: Float64Array.from(value.curves, (p) => p.f1),
+      }),
+    );
+  },
+  async load(dir) {
+    const text = await Deno.readTextFile(join(dir, JSON_FILE));
+    return JSON.parse(text, decodeNumbers) as AttributionComparison;
+  },
+};
+
+async function loadScores(scores: TokenScores | string, signal: AbortSignal): Promise<TokenScores> {
+  return typeof scores === "string" ? await collectTokenScores(arrowScoreSource(scores), signal) : scores;
+}
+
+/** Stage definition of the attribution comparison. */
+export const attributionStage: StageDefinition<AttributionConfig, AttributionInputs, AttributionComparison> =
+  {
+    name: "attribution",
+    version: "1",
+    usesBackend: false,
+    codec: attributionCodec,
+    async run(context, config, inputs) {
+      const comparison = await compareAttribution({
+        corpus: inputs.corpus,
+        tokenizer: inputs.tokenizer,
+        spec: config.selection,
+        differential: await loadScores(inputs.differential, context.signal),
+        plain: inputs.plain === undefined ? undefined : await loadScores(inputs.plain, context.signal),
+        seed: context.seed,
+        curveBudgets: config.curve_budgets,
+        chunkLabel: config.chunk_label,
+        signal: context.signal,
+      });
+      for (const row of comparison.rows) {
+        context.events.log(
+          `${row.method}: ${row.tokensSelected} tokens, precision ${row.precision.toFixed(3)}, ` +
+            `recall ${row.recall.toFixed(3)}, token AUROC ${row.tokenAuroc.toFixed(3)}`,
+        );
+      }
+      const differential = comparison.qualities[0];
+      if (differential.frequentTokenWarning) {
+        context.events.warning(
+          `the differential selection is ${(100 * differential.frequentShare).toFixed(1)}% frequent tokens ` +
+            `(corpus: ${
+              (100 * differential.corpusFrequentShare).toFixed(1)
+            }%); attribution is picking generic tokens`,
+        );
+      }
+      return comparison;
+    },
+  };
+
+/** Read a saved comparison without the runner (for reports). */
+export function readAttribution(dir: string): Promise<AttributionComparison> {
+  return attributionCodec.load(dir);
+}
