@@ -15,6 +15,11 @@ const SPLIT_SUM_TOLERANCE = 1e-9;
 /** Arm kinds that start from (or decode with) the plain `none` baseline. */
 const NEEDS_BASELINE = new Set(["ifguide-finetune", "dpo", "rad"]);
 
+/** System directories a native BLAS library may be loaded from, besides the project and data roots. */
+const SYSTEM_LIBRARY_DIRS = ["/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib", "/opt"];
+/** File names of shared libraries: `.so` with optional version suffixes, `.dylib` or `.dll`. */
+const SHARED_LIBRARY_NAME = /\.(so(\.\d+)*|dylib|dll)$/;
+
 /** Where path fields are resolved from: the project root, which `data.roots` are also relative to. */
 export interface CheckContext {
   projectRoot: string;
@@ -158,6 +163,13 @@ function checkData(spec: Mapping, report: Reporter): void {
     }
   }
 
+  const seeds = Array.isArray(spec.seeds) ? spec.seeds : [];
+  seeds.forEach((seed, index) => {
+    if (seeds.indexOf(seed) < index) {
+      report(["seeds", index], `duplicate seed ${seed}`, "list each training seed once");
+    }
+  });
+
   if (!Array.isArray(data.sources)) return;
   const names = new Map<string, number>();
   let toxic = 0;
@@ -258,6 +270,7 @@ function checkPaths(spec: Mapping, context: CheckContext, report: Reporter): voi
     const reason = escapeReason(spec.cache_dir, context.projectRoot, context.projectRoot, roots);
     if (reason) report(["cache_dir"], reason, hint);
   }
+  checkBlasLibrary(mappingOr(spec.blas).library, context, roots, report);
   if (!Array.isArray(data.sources)) return;
   data.sources.forEach((raw, index) => {
     const path = mappingOr(raw).path;
@@ -265,4 +278,32 @@ function checkPaths(spec: Mapping, context: CheckContext, report: Reporter): voi
     const reason = escapeReason(path, context.projectRoot, context.projectRoot, roots);
     if (reason) report(["data", "sources", index, "path"], reason, hint);
   });
+}
+
+/**
+ * Check `blas.library`. The library is native code loaded into the process, so it must be a shared-library
+ * file inside a system library directory, the project or a data root.
+ */
+function checkBlasLibrary(library: unknown, context: CheckContext, roots: string[], report: Reporter): void {
+  if (typeof library !== "string" || library === "auto" || library === "off") return;
+  const path = ["blas", "library"];
+  if (!SHARED_LIBRARY_NAME.test(library)) {
+    report(
+      path,
+      `"${library}" is not a shared library file name`,
+      "use auto, off, or the path of a .so, .dylib or .dll file",
+    );
+    return;
+  }
+  const reason = escapeReason(library, context.projectRoot, context.projectRoot, [
+    ...roots,
+    ...SYSTEM_LIBRARY_DIRS,
+  ]);
+  if (reason) {
+    report(
+      path,
+      reason,
+      `load BLAS from ${SYSTEM_LIBRARY_DIRS.join(", ")}, the project, or a directory in data.roots`,
+    );
+  }
 }

@@ -1,6 +1,6 @@
 /**
  * A small schema language for the spec. One definition per field carries its type, default, allowed
- * range or enum and a one-line description; validation, defaults filling and the JSON Schema are all
+ * range or enum and a one-line description. Validation, defaults filling and the JSON Schema are all
  * derived from it. Every builder also carries the TypeScript type of the value it produces, so
  * `Infer<typeof schema>` can be compared with the hand-written `Spec` type at compile time.
  */
@@ -13,7 +13,7 @@ interface CommonSchema {
   default?: unknown;
   /** The key may be absent from the output. */
   optional?: boolean;
-  /** The key may be absent from the input because the loader computes it; the text says how. */
+  /** The key may be absent from the input because the loader computes it; the text describes how. */
   derived?: string;
 }
 
@@ -219,13 +219,13 @@ export function optional<S extends AnySchema>(schema: S): S & { optional: true }
   return { ...schema, optional: true };
 }
 
-/** A field must be present in the input when it has no default and is neither optional nor derived. */
+/** Return whether a field must be present in the input: it has no default and is neither optional nor derived. */
 export function isRequired(schema: AnySchema): boolean {
   return schema.default === undefined && !schema.optional && schema.derived === undefined &&
     !canDefaultWhole(schema);
 }
 
-/** An object whose every field can be filled without input defaults to `{}` and is then filled. */
+/** Return whether a missing object can default to `{}`: no preset table and no required field. */
 export function canDefaultWhole(schema: AnySchema): boolean {
   if (schema.kind !== "object" || schema.presets) return false;
   return Object.values(schema.fields).every((field) => !isRequired(field));

@@ -64,12 +64,13 @@ export function sortIssues(issues: readonly SpecIssue[]): SpecIssue[] {
     seen.add(key);
     unique.push(issue);
   }
-  return unique.sort((a, b) =>
-    a.file === b.file ? a.line - b.line || a.column - b.column : a.file < b.file ? -1 : 1
-  );
+  return unique.sort((a, b) => {
+    if (a.file !== b.file) return a.file < b.file ? -1 : 1;
+    return a.line - b.line || a.column - b.column;
+  });
 }
 
-/** Levenshtein edit distance between two strings. */
+/** Compute the Levenshtein edit distance between two strings. */
 export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
@@ -101,7 +102,7 @@ export function closestMatch(word: string, candidates: Iterable<string>): string
   return bestDistance <= limit ? best : undefined;
 }
 
-/** A hint that suggests the closest candidate and lists all of them. */
+/** Build a hint that suggests the closest candidate and lists all of them. */
 export function suggestionHint(word: string, candidates: readonly string[], noun: string): string {
   const closest = closestMatch(word, candidates);
   const list = `allowed ${noun}: ${candidates.join(", ")}`;

@@ -53,7 +53,7 @@ async function readSpecFile(path: string, context: FileContext): Promise<ParsedY
 }
 
 /**
- * Load a spec file and every file it extends, merged parent-first. `chain` holds the absolute paths of
+ * Load a spec file and every file it extends, merged parent-first. `chain` contains the absolute paths of
  * the files that extend this one, to detect cycles.
  */
 export async function loadMerged(

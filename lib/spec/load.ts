@@ -154,7 +154,7 @@ function resolveTree(
       point[key] = value;
       setPath(runTree, segments, expandShorthands(schemaForPath(segments), structuredClone(value)));
       const at = positions.locate(["sweep", key, index as number]);
-      if (at) runPositions.pinSubtree(segments, at);
+      if (at) runPositions.pinSubtree(segments, at, positions.locate(["sweep", key], "key"));
     }
     // The base spec is valid here, so every new issue comes from this grid point: name it in the hint.
     const start = issues.length;

@@ -35,8 +35,8 @@ export function expandShorthands(schema: AnySchema, value: unknown): unknown {
 
 /**
  * Apply `path=value` overrides to a merged tree in order. The value is parsed as a YAML scalar or flow
- * collection (`0.5`, `true`, `[1, 2]`, `{beta: 0.2}`) under the same safety rules as spec files. Each
- * override is the position of everything it sets, so later errors point at it.
+ * collection (`0.5`, `true`, `[1, 2]`, `{beta: 0.2}`) under the same safety rules as spec files. Errors
+ * about anything an override sets point at that override.
  */
 export function applyOverrides(
   tree: Record<string, unknown>,
@@ -62,7 +62,11 @@ export function applyOverrides(
       return;
     }
     const pathText = argument.slice(0, equals).trim();
-    const segments = parseDotted(pathText);
+    const parsedPath = parseDotted(pathText);
+    // Sweep keys are dotted paths themselves: `sweep.selection.lambda` names the key "selection.lambda".
+    const segments = parsedPath?.[0] === "sweep" && parsedPath.length > 1
+      ? ["sweep", pathText.slice("sweep.".length)]
+      : parsedPath;
     if (!segments) {
       issue(
         1,
@@ -93,7 +97,8 @@ export function applyOverrides(
       issue(1, pathText, `cannot set "${pathText}": ${error.message}`, "check the path against the spec");
       return;
     }
-    positions.pinSubtree(segments, at(equals + 2));
+    const lastKeyColumn = segments[0] === "sweep" ? "sweep.".length + 1 : pathText.lastIndexOf(".") + 2;
+    positions.pinSubtree(segments, at(equals + 2), at(lastKeyColumn));
   });
 }
 

@@ -1,12 +1,13 @@
 /**
  * Containment of file paths named in a spec. A path may point inside the project root, or inside a
- * directory the spec declares in `data.roots`; `..` steps and absolute paths that leave both are
- * rejected. The check is lexical: symbolic links inside the project are not followed.
+ * directory the spec declares in `data.roots`. A `..` step or an absolute path that leaves both is
+ * rejected.
+ * NOTE: the check is lexical, so a symbolic link inside the project that points elsewhere passes.
  */
 
 import { isAbsolute, relative, resolve } from "node:path";
 
-/** True when `target` is `base` or lies below it (both absolute and normalised). */
+/** Return whether `target` is `base` or lies below it (both absolute and normalised). */
 export function isInside(base: string, target: string): boolean {
   const rel = relative(base, target);
   return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));

@@ -64,7 +64,7 @@ export class PositionMap {
     return undefined;
   }
 
-  /** Replace every position at or below `path` by the positions `other` holds at or below `path`. */
+  /** Replace every position at or below `path` by the positions `other` has at or below `path`. */
   adoptSubtree(other: PositionMap, path: readonly Segment[]): void {
     this.removeSubtree(path);
     const prefix = keyOf(path);
@@ -75,16 +75,16 @@ export class PositionMap {
     }
   }
 
-  /** Copy the positions `other` holds for exactly `path`, keeping those below it. */
+  /** Copy the positions `other` has for exactly `path`, keeping those below it. */
   adoptEntry(other: PositionMap, path: readonly Segment[]): void {
     const entry = other.#entries.get(keyOf(path));
     if (entry) this.#entries.set(keyOf(path), entry);
   }
 
   /** Point every node at or below `path` to one position (used for overrides and sweep values). */
-  pinSubtree(path: readonly Segment[], position: Position): void {
+  pinSubtree(path: readonly Segment[], position: Position, keyPosition: Position = position): void {
     this.removeSubtree(path);
-    this.#entries.set(keyOf(path), { value: position, key: position });
+    this.#entries.set(keyOf(path), { value: position, key: keyPosition });
   }
 
   /** Forget every position at or below `path`. */

@@ -23,7 +23,7 @@ const PYTHIA_SHAPE = {
 } as const;
 
 /**
- * Model presets. The `cpu-*` shapes train on a laptop CPU (names give rough parameter counts); `pythia-*` and `llama-3.2-1b` are the published shapes of those models.
+ * Model presets. The `cpu-*` shapes are sized for CPU training (names give rough parameter counts); `pythia-*` and `llama-3.2-1b` are the published shapes of those models.
  */
 export const PRESETS: Readonly<Record<string, Readonly<PresetShape>>> = {
   "cpu-0.3m": { d_model: 64, n_layers: 2, n_heads: 2, d_ff: 256, ...CPU_SHAPE },

@@ -7,19 +7,19 @@
 import { GPT2_VOCAB_SIZE } from "./presets.ts";
 import { isMapping } from "./positions.ts";
 
-/** Vocabulary size implied by the tokenizer settings, or undefined when they are invalid. */
+/** Return the vocabulary size implied by the tokenizer settings, or undefined when they are invalid. */
 export function tokenizerVocabSize(tokenizer: unknown): number | undefined {
   if (!isMapping(tokenizer)) return undefined;
   if (tokenizer.kind === "gpt2") return GPT2_VOCAB_SIZE;
   return typeof tokenizer.vocab_size === "number" ? tokenizer.vocab_size : undefined;
 }
 
-/** Name of the model arms train by default: `target` if declared, otherwise the first model. */
+/** Return the name of the model arms train by default: `target` if declared, otherwise the first model. */
 export function defaultTargetModel(models: Record<string, unknown>): string | undefined {
   return Object.hasOwn(models, "target") ? "target" : Object.keys(models)[0];
 }
 
-/** Name of the model that scores influence by default: `proxy` if declared, otherwise the target. */
+/** Return the name of the model that scores influence by default: `proxy` if declared, otherwise the target. */
 export function defaultInfluenceModel(models: Record<string, unknown>): string | undefined {
   return Object.hasOwn(models, "proxy") ? "proxy" : defaultTargetModel(models);
 }

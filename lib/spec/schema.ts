@@ -22,7 +22,7 @@ import {
 import { PRESETS } from "./presets.ts";
 import type { Spec } from "./types.ts";
 
-/** Arm kinds, in the order reports list them. */
+/** Every arm kind. */
 export const ARM_KINDS = [
   "none",
   "ifguide",
@@ -354,9 +354,6 @@ export const SPEC_SCHEMA = object({
     { keyPattern: /^[A-Za-z0-9_.-]+$/, keyHint: "a dotted path such as selection.lambda", default: {} },
   ),
 }, "An ifguide experiment spec");
-
-/** Schema of one arm mapping, for normalising sweep and override paths. */
-export const ARM_SCHEMA = ARM;
 
 type SchemaSpec = Infer<typeof SPEC_SCHEMA>;
 type Assignable<A extends B, B> = A;

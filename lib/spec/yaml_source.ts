@@ -21,7 +21,7 @@ export interface ParsedYaml {
   positions: PositionMap;
 }
 
-/** Helper that turns byte offsets into positions of one source text. */
+/** Helper that turns character offsets into positions of one source text. */
 export class SourceText {
   readonly lines: string[];
   readonly counter = new LineCounter();
@@ -203,7 +203,7 @@ class Walker {
     return out;
   }
 
-  /** The yaml package places a tagged node at its value; move the offset back to the tag on that line. */
+  /** Move a tagged node's offset back to its tag, because the yaml package places the node at its value. */
   private tagOffset(valueStart: number): number {
     const text = this.source.text;
     const lineStart = text.lastIndexOf("\n", valueStart - 1) + 1;

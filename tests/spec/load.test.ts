@@ -201,7 +201,7 @@ Deno.test("overrides: errors name --set", async () => {
   assert.deepEqual(
     summary.sort(),
     [
-      "--set:1:17 selection.lamda",
+      "--set:1:11 selection.lamda",
       "--set:2:21 training.batch_size",
       "--set:3:1 ",
       "--set:4:6 seed",
@@ -211,6 +211,15 @@ Deno.test("overrides: errors name --set", async () => {
   const unknown = issues.find((issue) => issue.path === "selection.lamda");
   assert.match(unknown?.hint ?? "", /did you mean "lambda"/);
   assert.equal(unknown?.source, "selection.lamda=2");
+});
+
+Deno.test("overrides: sweep keys stay dotted", async () => {
+  const loaded = await loadSpec(join(GOOD_DIR, "minimal.yaml"), {
+    projectRoot: PROJECT_ROOT,
+    overrides: ["sweep.selection.lambda=[1, 2]"],
+  });
+  assert.deepEqual(loaded.spec.sweep, { "selection.lambda": [1, 2] });
+  assert.deepEqual(loaded.runs.map((run) => run.spec.selection.lambda), [1, 2]);
 });
 
 Deno.test("safety: data.roots admits outside paths", async () => {
