@@ -3,16 +3,18 @@
  * recipe serves the explicit classifier (several sources, several attributes, soft targets) and the
  * implicit one (ToxiGen statements, one attribute).
  *
- * The validation rows are split in two by a seeded hash of their text: one half fits the Platt maps,
- * the other half is never seen by training or calibration and gives the quality report.
+ * The validation rows are split in two by a seeded hash of their text. Each half is scored with Platt
+ * maps fitted on the other half (cross-fitting), so the quality report uses every validation row while
+ * no row is scored by a calibration fitted on it.
  */
 
 import type { StageEvents } from "../runner/events.ts";
 import { fnv1a32 } from "../util/hash.ts";
-import { fitPlatt, type PlattMap } from "./calibration.ts";
+import { bootstrapInterval } from "./bootstrap.ts";
+import { applyPlatt, fitPlatt, type PlattMap } from "./calibration.ts";
 import { type FeatureOptions, featurize } from "./features.ts";
 import { HashedLinearClassifier } from "./hashed_classifier.ts";
-import { trainLogistic } from "./logistic.ts";
+import { sigmoid, trainLogistic } from "./logistic.ts";
 import { auroc, expectedCalibrationError, f1AtThreshold, spearman } from "./quality.ts";
 
 /** One labelled text for classifier training; `label` is the toxicity target in [0, 1] (soft where scored). */
@@ -49,6 +51,8 @@ export interface SourceQuality {
   auroc: number;
   f1: number;
   ece: number;
+  /** 95% bootstrap interval of the AUROC over rows. */
+  aurocInterval?: [number, number];
   /** Fraction of rows scored at or above the threshold (the false-positive rate of a benign source). */
   positiveRate: number;
   /** Spearman correlation with the soft target, for sources with soft targets. */
@@ -61,12 +65,13 @@ export interface SourceQuality {
 export interface ClassifierReport {
   id: string;
   trainRows: number;
-  calibrationRows: number;
-  heldOutRows: number;
+  /** Validation rows; each is scored with calibration fitted on the other half of them. */
+  validationRows: number;
   trainRowsPerSource: Record<string, number>;
-  /** ECE of `toxicity` on the held-out half, before and after Platt scaling. */
+  /** ECE of `toxicity` on the validation rows, before and after (cross-fitted) Platt scaling. */
   eceBefore: number;
   eceAfter: number;
+  /** Platt maps shipped with the classifier, fitted on all validation rows. */
   calibration: PlattMap[];
   perSource: SourceQuality[];
   /** Every held-out row pooled. */
@@ -127,12 +132,32 @@ function countBySource(rows: ClassifierRow[]): Record<string, number> {
   return counts;
 }
 
+/** Fit one Platt map per attribute on the rows that score it; `logits` is [rows, A]. */
+function fitPlattMaps(rows: ClassifierRow[], logits: Float32Array, attributes: string[]): PlattMap[] {
+  const A = attributes.length;
+  const { targets, weights } = buildTargets(rows, attributes, false);
+  return attributes.map((_, a) => {
+    const z: number[] = [];
+    const y: number[] = [];
+    for (let r = 0; r < rows.length; r++) {
+      if (weights[r * A + a] === 0) continue;
+      z.push(logits[r * A + a]);
+      y.push(targets[r * A + a]);
+    }
+    return fitPlatt(z, y);
+  });
+}
+
+/** Rounds of the bootstrap interval of each source's AUROC. */
+const AUROC_BOOTSTRAP_ROUNDS = 200;
+
 /** Held-out quality of a group of rows with calibrated scores. */
 export function measureQuality(
   source: string,
   rows: ClassifierRow[],
   scores: Record<string, Float32Array>,
   threshold: number,
+  seed = 0,
 ): SourceQuality {
   const toxicity = scores.toxicity;
   const soft = rows.map((row) => row.label);
@@ -147,6 +172,13 @@ export function measureQuality(
     positiveRate: toxicity.reduce((sum: number, value) => sum + (value >= threshold ? 1 : 0), 0) /
       rows.length,
   };
+  const interval = bootstrapInterval(
+    rows.length,
+    (indices) => auroc(Array.from(indices, (i) => toxicity[i]), Array.from(indices, (i) => binary[i])),
+    AUROC_BOOTSTRAP_ROUNDS,
+    seed,
+  );
+  if (Number.isFinite(interval.value)) quality.aurocInterval = [interval.low, interval.high];
   if (soft.some((value) => value > 0 && value < 1)) quality.spearman = spearman(toxicity, soft);
 
   const attributeAuroc: Record<string, number> = {};
@@ -216,32 +248,34 @@ export function trainHashedClassifier(
     model,
   );
 
-  // Fit one Platt map per attribute on the calibration half, using only rows that score the attribute.
-  const calibrationLogits = classifier.logits(calibrationRows.map((row) => row.text));
-  const { targets: calTargets, weights: calWeights } = buildTargets(
-    calibrationRows,
-    config.attributes,
-    false,
-  );
-  const calibration = config.attributes.map((_, a) => {
-    const z: number[] = [];
-    const y: number[] = [];
-    for (let r = 0; r < calibrationRows.length; r++) {
-      if (calWeights[r * A + a] === 0) continue;
-      z.push(calibrationLogits[r * A + a]);
-      y.push(calTargets[r * A + a]);
+  // Cross-fitting: each validation half is scored with Platt maps fitted on the other half, so every
+  // reported row is held out from both training and calibration. The shipped maps use all validation rows.
+  const halves = [calibrationRows, heldOutRows];
+  const halfLogits = halves.map((rows) => classifier.logits(rows.map((row) => row.text)));
+  const halfMaps = halves.map((rows, h) => fitPlattMaps(rows, halfLogits[h], config.attributes));
+  const reportRows = [...heldOutRows, ...calibrationRows];
+  const N = reportRows.length;
+  const rawLogits = new Float32Array(N * A);
+  rawLogits.set(halfLogits[1]);
+  rawLogits.set(halfLogits[0], heldOutRows.length * A);
+  const scores: Record<string, Float32Array> = {};
+  const uncalibrated = new Float32Array(N);
+  config.attributes.forEach((name, a) => {
+    const column = new Float32Array(N);
+    for (let r = 0; r < N; r++) {
+      // Rows of the held-out half use the maps of the calibration half, and the other way round.
+      const map = r < heldOutRows.length ? halfMaps[0][a] : halfMaps[1][a];
+      column[r] = applyPlatt(map, rawLogits[r * A + a]);
+      if (name === "toxicity") uncalibrated[r] = sigmoid(rawLogits[r * A + a]);
     }
-    return fitPlatt(z, y);
+    scores[name] = column;
   });
-
-  const heldOutTexts = heldOutRows.map((row) => row.text);
-  const heldOutLabels = heldOutRows.map((row) => row.label);
-  const eceBefore = expectedCalibrationError(classifier.predict(heldOutTexts).toxicity, heldOutLabels);
+  const labels = reportRows.map((row) => row.label);
+  const calibration = fitPlattMaps(reportRows, rawLogits, config.attributes);
   classifier.calibration = calibration;
-  const scores = classifier.predict(heldOutTexts);
 
   const bySource = new Map<string, number[]>();
-  heldOutRows.forEach((row, i) => {
+  reportRows.forEach((row, i) => {
     if (!bySource.has(row.source)) bySource.set(row.source, []);
     bySource.get(row.source)!.push(i);
   });
@@ -249,20 +283,19 @@ export function trainHashedClassifier(
     const picked = bySource.get(source)!;
     const subset: Record<string, Float32Array> = {};
     for (const name of config.attributes) subset[name] = Float32Array.from(picked, (i) => scores[name][i]);
-    return measureQuality(source, picked.map((i) => heldOutRows[i]), subset, config.threshold);
+    return measureQuality(source, picked.map((i) => reportRows[i]), subset, config.threshold, seed);
   });
 
   const report: ClassifierReport = {
     id: config.id,
     trainRows: trainRows.length,
-    calibrationRows: calibrationRows.length,
-    heldOutRows: heldOutRows.length,
+    validationRows: N,
     trainRowsPerSource: countBySource(trainRows),
-    eceBefore,
-    eceAfter: expectedCalibrationError(scores.toxicity, heldOutLabels),
+    eceBefore: expectedCalibrationError(uncalibrated, labels),
+    eceAfter: expectedCalibrationError(scores.toxicity, labels),
     calibration,
     perSource,
-    overall: measureQuality("all", heldOutRows, scores, config.threshold),
+    overall: measureQuality("all", reportRows, scores, config.threshold, seed),
     losses,
   };
   classifier.report = report as unknown as Record<string, unknown>;

@@ -1,0 +1,163 @@
+import assert from "assert";
+import { initBackend } from "../../lib/backend/init.ts";
+import type { PromptSet, Tokenizer } from "../../lib/data/types.ts";
+import {
+  generateStage,
+  generationsCodec,
+  scoreGenerationsStage,
+  toxicityMetricsStage,
+} from "../../lib/evaluate/evaluation_stages.ts";
+import type { DecodingConfig } from "../../lib/evaluate/generations.ts";
+import { languageModelFromGpt } from "../../lib/evaluate/language_model.ts";
+import type { ToxicityClassifier } from "../../lib/evaluate/types.ts";
+import { createModel } from "../../lib/model/gpt.ts";
+import { generate } from "../../lib/model/generate.ts";
+import type { ModelConfig } from "../../lib/model/types.ts";
+import { silentEvents } from "../../lib/runner/events.ts";
+import type { StageContext } from "../../lib/runner/stage.ts";
+
+const CONFIG: ModelConfig = {
+  d_model: 16,
+  n_layers: 1,
+  n_heads: 2,
+  d_ff: 32,
+  context: 32,
+  positions: "learned",
+  parallel_residual: false,
+  tie_embeddings: true,
+  vocab_size: 27,
+};
+
+/** Letters a-z are ids 1-26 and id 0 is end-of-text (also used as padding). */
+const letters: Tokenizer = {
+  kind: "bpe",
+  vocabSize: 27,
+  eotId: 0,
+  padId: 0,
+  encode: (text) => Int32Array.from(text.replace(/[^a-z]/g, ""), (c) => c.charCodeAt(0) - 96),
+  decode: (ids) => Array.from(ids, (id) => (id === 0 ? "" : String.fromCharCode(id + 96))).join(""),
+  tokenText: (id) => (id === 0 ? "<eot>" : String.fromCharCode(id + 96)),
+};
+
+/** Scores a text by the share of its letters that are vowels, under two attributes. */
+const vowels: ToxicityClassifier = {
+  id: "vowels",
+  attributes: ["toxicity", "insult"],
+  predict(texts) {
+    const share = Float32Array.from(
+      texts,
+      (t) => (t.length === 0 ? 0 : (t.match(/[aeiou]/g)?.length ?? 0) / t.length),
+    );
+    return { toxicity: share, insult: share.map((v) => 1 - v) };
+  },
+};
+
+const SETS: PromptSet[] = [
+  {
+    name: "rtp_toxic",
+    rows: [{ id: "a", prompt: "the cat" }, { id: "b", prompt: "dogs bark" }, { id: "c", prompt: "x" }],
+  },
+  { name: "rtp_nontoxic", rows: [{ id: "d", prompt: "hello there" }, { id: "e", prompt: "good day" }] },
+];
+
+const DECODING: DecodingConfig = {
+  samples: 3,
+  maxNewTokens: 6,
+  topP: 0.9,
+  topK: 0,
+  temperature: 1,
+  seed: 42,
+  batchSize: 4,
+  decoding: "sample",
+};
+
+async function context(): Promise<StageContext> {
+  return {
+    events: silentEvents,
+    signal: new AbortController().signal,
+    seed: 1,
+    key: "test",
+    outputDir: await Deno.makeTempDir(),
+    scratchDir: await Deno.makeTempDir(),
+    versions: {},
+  };
+}
+
+async function evaluateOnce(batchSize: number) {
+  const model = languageModelFromGpt(createModel(CONFIG, 7), generate);
+  const generations = await generateStage.run(await context(), { ...DECODING, batchSize }, {
+    model,
+    tokenizer: letters,
+    promptSets: SETS,
+  });
+  const scores = await scoreGenerationsStage.run(await context(), { classifier: "vowels" }, {
+    generations,
+    classifiers: [vowels],
+  });
+  const metrics = await toxicityMetricsStage.run(
+    await context(),
+    { threshold: 0.5, bootstrap: 200, seed: 3, splitByGroup: [] },
+    { generations, scores: [scores], promptSets: SETS },
+  );
+  return { generations, scores, metrics };
+}
+
+Deno.test("evaluation repeat gives identical results", async () => {
+  await initBackend("wasm", { library: "auto", threads: 2 });
+  const first = await evaluateOnce(4);
+  const second = await evaluateOnce(4);
+  assert.deepEqual(second.generations, first.generations);
+  assert.deepEqual(second.metrics, first.metrics);
+  // The sampler's streams are per (prompt, sample), so the batch size does not change the samples.
+  const rebatched = await evaluateOnce(7);
+  assert.deepEqual(rebatched.generations.tokens, first.generations.tokens);
+
+  assert.equal(first.generations.text.length, 5 * 3);
+  assert.deepEqual(Array.from(first.generations.sampleIndex.slice(0, 4)), [0, 1, 2, 0]);
+  const sets = new Set(first.metrics.map((row) => row.promptSet));
+  assert.deepEqual([...sets].sort(), ["rtp_all", "rtp_nontoxic", "rtp_toxic"]);
+  const emt = first.metrics.find((row) =>
+    row.promptSet === "rtp_all" && row.metric === "emt" && row.attribute === "toxicity"
+  )!;
+  assert.equal(emt.n, 5);
+  assert.equal(emt.classifier, "vowels");
+});
+
+Deno.test("generations Arrow round trip", async () => {
+  await initBackend("wasm", { library: "auto", threads: 2 });
+  const { generations } = await evaluateOnce(4);
+  const dir = await Deno.makeTempDir();
+  await generationsCodec.save(dir, generations);
+  const loaded = await generationsCodec.load(dir);
+  assert.deepEqual(loaded, generations);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("file classifier scores stored generations", async () => {
+  await initBackend("wasm", { library: "auto", threads: 2 });
+  const { generations } = await evaluateOnce(4);
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/scores.jsonl`;
+  const lines = [...new Set(generations.text)].map((text) =>
+    JSON.stringify({ text, toxicity: text.length / 10 })
+  );
+  await Deno.writeTextFile(path, lines.join("\n") + "\n");
+  const scores = await scoreGenerationsStage.run(await context(), { classifier: `file:${path}` }, {
+    generations,
+    classifiers: [],
+  });
+  assert.deepEqual(
+    Array.from(scores.attributes.toxicity),
+    generations.text.map((t) => Math.fround(t.length / 10)),
+  );
+  await Deno.writeTextFile(path, lines.slice(1).join("\n") + "\n");
+  await assert.rejects(
+    async () =>
+      scoreGenerationsStage.run(await context(), { classifier: `file:${path}` }, {
+        generations,
+        classifiers: [],
+      }),
+    /has no score for text/,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
