@@ -74,6 +74,13 @@ export function formatPercent(value: number | null | undefined): string {
   return `${(value * 100).toFixed(1)}%`;
 }
 
+/** Format a relative change as a signed percentage with one decimal (`+5.5%`). */
+export function formatSignedPercent(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return MISSING;
+  const text = (value * 100).toFixed(1);
+  return Number(text) === 0 ? "0.0%" : `${value > 0 ? "+" : ""}${text}%`;
+}
+
 /** Format a confidence interval `[low, high]`, or an empty string when either bound is missing. */
 export function formatInterval(
   low: number | null | undefined,

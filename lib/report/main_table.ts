@@ -5,7 +5,14 @@
  */
 
 import { type Block, type Column, numberColumn, textColumn } from "./document.ts";
-import { decimalsFor, FACTOR_DECIMALS, formatInterval, formatNumber, MISSING } from "./format.ts";
+import {
+  decimalsFor,
+  FACTOR_DECIMALS,
+  formatInterval,
+  formatNumber,
+  formatSignedPercent,
+  MISSING,
+} from "./format.ts";
 import {
   baselineArm,
   intervalCell,
@@ -18,6 +25,7 @@ import {
   PAPER_RESULTS,
   PAPER_ROW_NAMES,
   PAPER_SCALE_LABEL,
+  paperChange,
   type PaperQuantity,
   paperReduction,
 } from "./paper.ts";
@@ -48,18 +56,26 @@ export const MAIN_COLUMNS: readonly MainColumn[] = [
 /** Columns that get a reduction factor against `none` (lower is better for these). */
 export const REDUCTION_COLUMNS: readonly MainColumn[] = MAIN_COLUMNS.slice(0, 4);
 
-/** Metric name under which reduction factors are stored in results.arrow: `reduction.tp`. */
-export function reductionMetric(metric: string): string {
-  return `reduction.${metric}`;
+/** The column whose relative change against `none` is shown (higher is worse). */
+export const CHANGE_COLUMN: MainColumn = MAIN_COLUMNS.find((column) => column.metric === "perplexity")!;
+
+/**
+ * Metric name under which a comparison is stored in results.arrow: `reduction.tp` for a reduction
+ * factor, `change.perplexity` for a relative change.
+ */
+export function comparisonMetric(kind: Reduction["kind"], metric: string): string {
+  return `${kind}.${metric}`;
 }
 
-/** Reduction factor of one arm against the baseline for one column. */
+/** Comparison of one arm against the baseline for one column. */
 export interface Reduction {
+  /** `reduction`: baseline / arm; `change`: arm / baseline - 1. */
+  kind: "reduction" | "change";
   arm: string;
   column: MainColumn;
-  /** Baseline value divided by the arm's value (means across seeds); NaN when undefined. */
+  /** The comparison computed from means across seeds; NaN when undefined. */
   ours: number;
-  /** The paper's factor for the same comparison, or null when the arm has no paper row. */
+  /** The paper's value for the same comparison, or null when the arm has no paper row. */
   paper: number | null;
 }
 
@@ -80,7 +96,14 @@ export function computeReductions(table: MetricTable, arms: ArmInfo[]): Reductio
       if (!base || !value) continue;
       const ours = value.value > 0 ? base.value / value.value : Number.NaN;
       const paper = arm.paperRow && column.paper ? paperReduction(arm.paperRow, column.paper) : null;
-      reductions.push({ arm: arm.name, column, ours, paper });
+      reductions.push({ kind: "reduction", arm: arm.name, column, ours, paper });
+    }
+    const base = lookup(table, baseline.name, CHANGE_COLUMN);
+    const value = lookup(table, arm.name, CHANGE_COLUMN);
+    if (base && value) {
+      const ours = base.value > 0 ? value.value / base.value - 1 : Number.NaN;
+      const paper = arm.paperRow ? paperChange(arm.paperRow, CHANGE_COLUMN.paper!) : null;
+      reductions.push({ kind: "change", arm: arm.name, column: CHANGE_COLUMN, ours, paper });
     }
   }
   return reductions;
@@ -117,12 +140,24 @@ export function reductionTableBlock(reductions: Reduction[], arms: ArmInfo[], wi
     columns.push(numberColumn(`${column.label} ×, ours`));
     if (withPaper) columns.push(numberColumn(`${column.label} ×, ${PAPER_SCALE_LABEL}`));
   }
+  const withChange = reductions.some((entry) => entry.kind === "change");
+  if (withChange) {
+    columns.push(numberColumn(`${CHANGE_COLUMN.label} change, ours`));
+    if (withPaper) columns.push(numberColumn(`${CHANGE_COLUMN.label} change, ${PAPER_SCALE_LABEL}`));
+  }
   const rows = orderArms(arms).map((arm) => {
     const row = [arm.name];
+    const find = (kind: Reduction["kind"], column: MainColumn) =>
+      reductions.find((entry) => entry.kind === kind && entry.arm === arm.name && entry.column === column);
     for (const column of REDUCTION_COLUMNS) {
-      const reduction = reductions.find((entry) => entry.arm === arm.name && entry.column === column);
+      const reduction = find("reduction", column);
       row.push(formatNumber(reduction?.ours, FACTOR_DECIMALS));
       if (withPaper) row.push(formatNumber(reduction?.paper ?? null, FACTOR_DECIMALS));
+    }
+    if (withChange) {
+      const change = find("change", CHANGE_COLUMN);
+      row.push(formatSignedPercent(change?.ours));
+      if (withPaper) row.push(formatSignedPercent(change?.paper ?? null));
     }
     return row;
   });
@@ -130,7 +165,8 @@ export function reductionTableBlock(reductions: Reduction[], arms: ArmInfo[], wi
     kind: "table",
     columns,
     rows,
-    caption: "Reduction factor = value of none / value of the arm (higher means less toxic than none).",
+    caption: "Reduction factor = value of none / value of the arm (higher means less toxic than none); " +
+      "perplexity change = perplexity of the arm / perplexity of none - 1.",
   };
 }
 

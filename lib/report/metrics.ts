@@ -49,7 +49,8 @@ function combine(rows: MetricRow[]): MetricGroup {
     seeds: rows.map((row) => row.seed),
     n: rows.reduce((sum, row) => sum + row.n, 0),
   };
-  if (rows.every((row) => row.ciLow !== undefined && row.ciHigh !== undefined)) {
+  // Bounds that are absent, null (NaN after a JSON round trip) or NaN count as missing.
+  if (rows.every((row) => Number.isFinite(row.ciLow) && Number.isFinite(row.ciHigh))) {
     group.ciLow = Math.min(...rows.map((row) => row.ciLow!));
     group.ciHigh = Math.max(...rows.map((row) => row.ciHigh!));
   }

@@ -5,3 +5,5 @@ export { buildReport, type RenderOptions, renderReport, REPORT_FILES } from "./r
 export { buildSweepReport, renderSweepReport, type SweepEntry } from "./sweep.ts";
 export { paperRowForKind } from "./metrics.ts";
 export { PAPER_RESULTS, PAPER_SCALE_LABEL, paperReduction } from "./paper.ts";
+export { ReportDataError, validateReportData } from "./validate.ts";
+export { type ReportInputs, type ReportOutput, reportStage } from "./stage.ts";

@@ -64,3 +64,11 @@ export function paperReduction(row: PaperRow, quantity: PaperQuantity): number |
   if (base === null || value === null || value === 0) return null;
   return base / value;
 }
+
+/** Relative change `row / none - 1` the paper's table implies for one quantity, or null when undefined. */
+export function paperChange(row: PaperRow, quantity: PaperQuantity): number | null {
+  const base = PAPER_RESULTS.none[quantity];
+  const value = PAPER_RESULTS[row][quantity];
+  if (base === null || value === null || base === 0) return null;
+  return value / base - 1;
+}

@@ -31,6 +31,7 @@ import { classifierBlocks, corpusBlocks, fluencyBlocks, sampleBlocks } from "./s
 import { standaloneSvg } from "./svg.ts";
 import { attributeBlocks, frontierBlocks, otherMetricBlocks, promptSetBlocks } from "./toxicity.ts";
 import type { ReportData } from "./types.ts";
+import { validateReportData } from "./validate.ts";
 
 /** Report options; the same fields as the spec's `report` section, all optional. */
 export type RenderOptions = Partial<ReportSpec>;
@@ -61,6 +62,7 @@ function attributionSections(data: ReportData, topChunks: number): Section[] {
 
 /** Build the report document and the values written to results.arrow. */
 export function buildReport(data: ReportData, options: RenderOptions = {}) {
+  validateReportData(data);
   const withPaper = options.paper_comparison ?? true;
   const table = new MetricTable(data.results, data.arms);
   const reductions = computeReductions(table, data.arms);

@@ -4,7 +4,8 @@
  * - `seed` (int32, null on rows that aggregate seeds);
  * - `row_kind` (utf8): `seed` for a measured row as given, `seed_mean` for the mean over several seeds
  *   (its interval spans the per-seed intervals), `reduction` for the factor value(none) / value(arm)
- *   stored under metric `reduction.<metric>`;
+ *   stored under metric `reduction.<metric>`, `change` for the relative change value(arm) / value(none)
+ *   - 1 stored under metric `change.<metric>`;
  * - `value`, `ci_low`, `ci_high` (float64, intervals null when absent), `seed_sd` (float64, the sample
  *   standard deviation across seeds on `seed_mean` rows, else null);
  * - `n` (int32): prompts, chunks or examples behind the value, summed over seeds.
@@ -12,7 +13,7 @@
 
 import * as arrow from "apache-arrow";
 import { tableToBytes } from "../util/arrow.ts";
-import { type Reduction, reductionMetric } from "./main_table.ts";
+import { comparisonMetric, type Reduction } from "./main_table.ts";
 import type { MetricTable } from "./metrics.ts";
 import type { MetricRow } from "./types.ts";
 
@@ -22,7 +23,7 @@ export interface ResultsRow {
   seed: number | null;
   promptSet: string;
   metric: string;
-  rowKind: "seed" | "seed_mean" | "reduction";
+  rowKind: "seed" | "seed_mean" | "reduction" | "change";
   value: number;
   ciLow: number | null;
   ciHigh: number | null;
@@ -39,8 +40,8 @@ export function resultsRows(rows: MetricRow[], table: MetricTable, reductions: R
     metric: row.metric,
     rowKind: "seed",
     value: row.value,
-    ciLow: row.ciLow ?? null,
-    ciHigh: row.ciHigh ?? null,
+    ciLow: Number.isFinite(row.ciLow) ? row.ciLow! : null,
+    ciHigh: Number.isFinite(row.ciHigh) ? row.ciHigh! : null,
     seedSd: null,
     n: row.n,
   }));
@@ -65,8 +66,8 @@ export function resultsRows(rows: MetricRow[], table: MetricTable, reductions: R
       arm: reduction.arm,
       seed: null,
       promptSet: reduction.column.promptSet ?? "",
-      metric: reductionMetric(reduction.column.metric),
-      rowKind: "reduction",
+      metric: comparisonMetric(reduction.kind, reduction.column.metric),
+      rowKind: reduction.kind,
       value: reduction.ours,
       ciLow: null,
       ciHigh: null,

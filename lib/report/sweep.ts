@@ -19,6 +19,7 @@ import { type RenderOptions, writeReportFiles } from "./render.ts";
 import { type ResultsRow, resultsRows, resultsToArrow } from "./results_arrow.ts";
 import { lineChart, type LineSeries } from "./svg.ts";
 import type { ReportData, SweepPoint, SweepValue } from "./types.ts";
+import { validateReportData } from "./validate.ts";
 
 /** Swept values spanning more than this ratio are drawn on a logarithmic axis. */
 const LOG_AXIS_RATIO = 50;
@@ -142,10 +143,10 @@ export function buildSweepReport(entries: SweepEntry[]) {
     throw new Error("renderSweepReport received no sweep points; pass at least one {point, data} entry");
   }
   const paths = [...new Set(entries.flatMap((entry) => Object.keys(entry.point)))];
-  const prepared: PreparedPoint[] = entries.map((entry) => ({
-    ...entry,
-    table: new MetricTable(entry.data.results, entry.data.arms),
-  }));
+  const prepared: PreparedPoint[] = entries.map((entry) => {
+    validateReportData(entry.data);
+    return { ...entry, table: new MetricTable(entry.data.results, entry.data.arms) };
+  });
 
   const sections: Section[] = [{
     id: "overview",

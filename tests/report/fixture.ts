@@ -29,6 +29,9 @@ export const TP_TOXIC: Record<string, number> = {
   "filter-docs": 0.33,
 };
 
+/** Validation perplexity per arm that has one. */
+export const PERPLEXITY: Record<string, number> = { none: 40, dpo: 41.5, ifguide: 43, "filter-docs": 40.5 };
+
 const HALF_WIDTH = 0.04;
 
 function row(
@@ -71,7 +74,7 @@ export function metricRows(seeds: number[], seedShift = 0.01): MetricRow[] {
           seed,
           promptSet: "heldout",
           metric: "perplexity",
-          value: 41.25 + shift * 100,
+          value: PERPLEXITY[arm] + shift * 100,
           n: 64,
         });
       }
@@ -100,7 +103,7 @@ export function reportData(seeds: number[] = [1004]): ReportData {
       endedAt: "2026-01-02T03:34:05.000Z",
     },
     results: metricRows(seeds),
-    arms: ARMS,
+    arms: ARMS.map((arm) => ({ ...arm })),
     attribution: {
       quality: [
         {

@@ -4,7 +4,7 @@ import { readArrow } from "../../lib/util/arrow.ts";
 import { renderReport } from "../../lib/report/render.ts";
 import { PAPER_SCALE_LABEL } from "../../lib/report/paper.ts";
 import type { ReportData } from "../../lib/report/types.ts";
-import { HOSTILE, MAIN_ORDER, reportData, TP_TOXIC } from "./fixture.ts";
+import { HOSTILE, MAIN_ORDER, PERPLEXITY, reportData, TP_TOXIC } from "./fixture.ts";
 import { HTML_VOID, nestingErrors, scanTags } from "./markup.ts";
 
 /** Folders created by `render`, removed when the test module unloads. */
@@ -100,6 +100,12 @@ Deno.test("reduction table labels paper scale", async () => {
   assert.equal(ifguide[paper], (0.801 / 0.085).toFixed(1));
   const filter = rows.find((row) => row[0] === "filter-docs")!;
   assert.equal(filter[paper], "n/a");
+
+  const change = header.indexOf("perplexity change, ours");
+  assert.equal(header[change + 1], `perplexity change, ${PAPER_SCALE_LABEL}`);
+  assert.equal(ifguide[change], `+${((PERPLEXITY.ifguide / PERPLEXITY.none - 1) * 100).toFixed(1)}%`);
+  assert.equal(ifguide[change + 1], `+${((26.77 / 25.84 - 1) * 100).toFixed(1)}%`);
+  assert.equal(rows.find((row) => row[0] === "rad")![change], "n/a");
 });
 
 Deno.test("verdict computed from intervals", async () => {
@@ -125,12 +131,15 @@ Deno.test("main table numbers in results.arrow", async () => {
       const value = row[field];
       if (value === null || !Number.isFinite(value)) continue;
       for (const decimals of [1, 2, 3]) known.add(value.toFixed(decimals));
+      // Relative changes are shown as percentages.
+      if (row.row_kind === "change") known.add(Math.abs(value * 100).toFixed(1));
     }
   }
   const cells = [
     ...markdownTable(markdown, "## Main results").slice(2),
     ...markdownTable(markdown, "Reduction factor = ").slice(2).map((row) =>
-      row.filter((_, i) => i % 2 === 1)
+      // Keep the arm and the "ours" columns; the paper's columns follow each of them.
+      row.filter((_, i) => i === 0 || i % 2 === 1)
     ),
   ];
   let checked = 0;
