@@ -11,8 +11,7 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import type { Tokenizer } from "../data/types.ts";
-import { BpeTokenizer, type BpeTokenizerJson } from "../data/tokenizer/bpe.ts";
-import { loadGpt2Tokenizer } from "../data/tokenizer/gpt2.ts";
+import { loadTokenizer, TOKENIZER_FILE } from "../data/tokenizer/io.ts";
 import type { StoredPlan } from "../runner/run_folder.ts";
 import { readSelection } from "../select/artifact.ts";
 import { type ChunkView, renderChunksHtml, renderChunkTerminal } from "../select/render.ts";
@@ -54,7 +53,7 @@ export async function readRunPlan(runDir: string): Promise<StoredPlan> {
   return await readJson<StoredPlan>(path);
 }
 
-/** The plan node of one of `stages`: the one named `nodeId` when given, else the only or first such node. */
+/** Find the plan node of one of `stages`: the one named `nodeId` when given, else the first such node. */
 export function findNode(plan: StoredPlan, stages: string[], nodeId?: string): PlanNode {
   const matches = plan.nodes.filter((node) => stages.includes(node.stage));
   if (nodeId !== undefined) {
@@ -74,7 +73,7 @@ export function findNode(plan: StoredPlan, stages: string[], nodeId?: string): P
   return matches[0];
 }
 
-/** The score node that feeds a selection node (by its recorded inputs), or the first score node. */
+/** Find the score node that feeds a selection node (by its recorded inputs), or else the first score node. */
 export function scoreNodeOf(plan: StoredPlan, selection: PlanNode): PlanNode {
   const inputs = new Set(Object.values(selection.inputs ?? {}));
   const fed = plan.nodes.find((node) =>
@@ -83,11 +82,9 @@ export function scoreNodeOf(plan: StoredPlan, selection: PlanNode): PlanNode {
   return fed ?? findNode(plan, SCORE_STAGES);
 }
 
-/** Load a tokenizer artifact: a trained BPE (`tokenizer.json`) or, without one, the GPT-2 ranks. */
-export async function loadTokenizerArtifact(dir: string): Promise<Tokenizer> {
-  const path = join(dir, "tokenizer.json");
-  if (await exists(path)) return BpeTokenizer.fromJSON(await readJson<BpeTokenizerJson>(path));
-  return await loadGpt2Tokenizer();
+/** Load the tokenizer artifact of a tokenizer node. */
+export function loadTokenizerArtifact(dir: string): Promise<Tokenizer> {
+  return loadTokenizer(join(dir, TOKENIZER_FILE));
 }
 
 /** Path of the token-score table in a score artifact folder. */

@@ -1,5 +1,5 @@
 /**
- * What each training arm needs and what its training run receives. Orchestration looks an arm kind up
+ * Training-arm registry: the inputs each arm kind needs and the plan its training run receives. Orchestration looks an arm kind up
  * in `ARM_REGISTRY`, wires the inputs listed in `needs`, and hands the result of `armTrainingPlan` to
  * the training (or DPO) stage, so no caller branches on arm names.
  *
@@ -45,7 +45,7 @@ export interface ArmInputs {
   wordList?: WordListMatcher;
 }
 
-/** What a training run of one arm receives. */
+/** Plan of one arm's training run. */
 export interface ArmTrainingPlan {
   /** `lm`: language-model training; `dpo`: preference training; `reuse`: no training, evaluate `init`. */
   training: "lm" | "dpo" | "reuse";

@@ -36,7 +36,7 @@ export function trainingChunkIds(corpus: Corpus): Int32Array {
   return Int32Array.from(ids);
 }
 
-/** A mask with exactly `count` positions set, drawn uniformly without replacement (Floyd's algorithm). */
+/** Draw a mask with exactly `count` positions set, uniformly without replacement (Floyd's algorithm). */
 export function randomMask(length: number, count: number, rng: Rng): Uint8Array {
   if (!Number.isInteger(count) || count < 0 || count > length) {
     throw new RangeError(
@@ -81,10 +81,10 @@ export function topInfluenceChunks(scores: TokenScores, budgetTokens: number): I
 
 /** Mask of whole chunks, aligned with `chunkIds` ([chunkIds.length x blockSize]). */
 export function chunkMask(chunkIds: Int32Array, blockSize: number, chosen: Int32Array): Uint8Array {
-  const wanted = new Set(chosen);
+  const chosenIds = new Set(chosen);
   const mask = new Uint8Array(chunkIds.length * blockSize);
   chunkIds.forEach((id, c) => {
-    if (wanted.has(id)) mask.fill(1, c * blockSize, (c + 1) * blockSize);
+    if (chosenIds.has(id)) mask.fill(1, c * blockSize, (c + 1) * blockSize);
   });
   return mask;
 }

@@ -75,7 +75,7 @@ export function comparisonRows(qualities: AttributionQuality[]): ComparisonRow[]
   }));
 }
 
-/** The comparison rows as an Arrow table (one column per field). */
+/** Convert comparison rows to an Arrow table (one column per field). */
 export function comparisonTable(rows: ComparisonRow[]): arrow.Table {
   const numeric = (key: Exclude<keyof ComparisonRow, "method">) => Float64Array.from(rows, (row) => row[key]);
   return tableFromColumns({
@@ -107,7 +107,7 @@ function point(method: string, budgetTokens: number, mask: Uint8Array, labels: U
   };
 }
 
-/** Precision and recall of the selection algorithm at several budgets (threshold and ranking fixed). */
+/** Measure precision and recall of the selection algorithm at several budgets (threshold and ranking fixed). */
 export function selectionBudgetCurve(
   method: string,
   prepared: PreparedSelection,
@@ -118,7 +118,7 @@ export function selectionBudgetCurve(
   return budgets.map((budget) => point(method, budget, markWindows(prepared, window, budget).mask, labels));
 }
 
-/** Precision and recall of uniform random selections of each budget. */
+/** Measure precision and recall of uniform random selections of each budget. */
 export function randomBudgetCurve(
   method: string,
   budgets: number[],

@@ -1,8 +1,8 @@
 /**
  * Attribution quality of a selection against the corpus ground truth (documents from toxic sources).
- * Token label: 1 when the token belongs to a toxic document. Chunk label: rule `any` marks a chunk
- * that contains at least one toxic-document token; rule `majority` marks a chunk whose toxic-document
- * tokens are more than half of it. A chunk counts as selected when any of its tokens is selected, and
+ * Token label: 1 when the token belongs to a toxic document. Chunk label under rule `any`: 1 when the
+ * chunk contains at least one toxic-document token. Under rule `majority`: 1 when more than half of the
+ * chunk's tokens come from toxic documents. A chunk counts as selected when any of its tokens is selected, and
  * a chunk's score is the sum of its token scores (the chunk-level influence).
  */
 
@@ -10,7 +10,7 @@ import type { Corpus, Tokenizer } from "../data/types.ts";
 import { toxicTokenMask } from "./baseline_masks.ts";
 import { auroc, averagePrecision, type SetMetrics, setMetrics } from "./ranking_metrics.ts";
 
-/** How a chunk's ground-truth label is derived from its tokens. */
+/** Rule that derives a chunk's ground-truth label from its tokens. */
 export type ChunkLabelRule = "any" | "majority";
 
 /** Number of token types listed as most selected, and of most frequent corpus tokens checked against. */
@@ -199,7 +199,7 @@ export function attributionQuality(
       `selection '${selection.method}' covers ${mask.length} tokens (scores: ${
         scores?.length ?? "none"
       }) but the ` +
-        `scored chunks hold ${tokenLabels.length}; align it with the same chunk ids`,
+        `scored chunks contain ${tokenLabels.length}; align it with the same chunk ids`,
     );
   }
 

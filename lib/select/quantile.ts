@@ -1,8 +1,8 @@
 /**
  * Exact quantile of float32 values streamed in batches, in two passes with bounded memory (radix
  * selection). Each float32 maps to an unsigned 32-bit key whose order is the numeric order. Pass one
- * counts keys by their high 16 bits; pass two counts, inside the one or two high-bit buckets that hold
- * the wanted ranks, the low 16 bits. Two 65,536-bin histograms give the exact values at those ranks.
+ * counts keys by their high 16 bits. Pass two counts the low 16 bits, but only inside the one or two
+ * high-bit buckets that contain the requested ranks. Two 65,536-bin histograms give the exact values at those ranks.
  *
  * Convention: numpy's default `linear` method. For n sorted values v and level p, h = (n - 1) p,
  * the quantile is v[floor(h)] + (h - floor(h)) (v[floor(h) + 1] - v[floor(h)]), interpolated in
@@ -32,7 +32,7 @@ export function lerp(a: number, b: number, t: number): number {
   return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
 }
 
-/** The two ranks (0-based, ascending order) and the weight that define the p-quantile of n values. */
+/** Compute the two ranks (0-based, ascending order) and the weight that define the p-quantile of n values. */
 export function quantileRanks(n: number, p: number): { lo: number; hi: number; fraction: number } {
   if (!(n >= 1)) throw new RangeError(`cannot take a quantile of ${n} values; at least one is needed`);
   if (!(p >= 0 && p <= 1)) {
@@ -70,7 +70,7 @@ function locate(counts: Float64Array, rank: number): { bucket: number; below: nu
   throw new RangeError(`rank ${rank} is beyond the ${below} counted values`);
 }
 
-/** Plan for the second pass: which high buckets to refine and the ranks wanted inside them. */
+/** Plan for the second pass: which high buckets to refine and the ranks requested inside them. */
 export interface QuantileRefinement {
   p: number;
   fraction: number;

@@ -70,7 +70,7 @@ function sortScores(scores: ArrayLike<number>, labels: ArrayLike<number>): Sorte
   return { all: all.sort(), positive: positive.sort() };
 }
 
-/** Area under the ROC curve; NaN when all labels are equal. */
+/** Compute the area under the ROC curve; NaN when all labels are equal. */
 export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
   const { all, positive } = sortScores(scores, labels);
   const nPos = positive.length;
@@ -98,7 +98,10 @@ export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number>): num
   return sum / (nPos * nNeg);
 }
 
-/** Area under the precision-recall curve as average precision, sum over thresholds of dRecall x precision; NaN without positives. */
+/**
+ * Compute the area under the precision-recall curve as average precision: the sum over thresholds of
+ * (recall gain) x precision. Returns NaN without positives.
+ */
 export function averagePrecision(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
   const { all, positive } = sortScores(scores, labels);
   const nPos = positive.length;

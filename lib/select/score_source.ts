@@ -34,7 +34,7 @@ export function assertTokenScoresShape(scores: TokenScores): void {
   }
 }
 
-/** A score source over in-memory token scores, in batches of `batchRows` rows. */
+/** Create a score source over in-memory token scores, in batches of `batchRows` rows. */
 export function denseScoreSource(scores: TokenScores, batchRows = DENSE_BATCH_ROWS): ScoreSource {
   assertTokenScoresShape(scores);
   const { blockSize, chunkIds } = scores;
@@ -75,7 +75,7 @@ function column<T>(batch: arrow.RecordBatch, name: string, path: string, kind: s
   return values as T;
 }
 
-/** A score source over an Arrow IPC score table, read record batch by record batch. */
+/** Create a score source over an Arrow IPC score table, read record batch by record batch. */
 export function arrowScoreSource(path: string): ScoreSource {
   return {
     label: path,
@@ -93,6 +93,7 @@ export function arrowScoreSource(path: string): ScoreSource {
 
 /** Materialise a score source into dense token scores, checking that every (chunk, position) appears once. */
 export async function collectTokenScores(source: ScoreSource, signal?: AbortSignal): Promise<TokenScores> {
+  // First read every batch, numbering chunks by first appearance.
   const rows: ScoreBatch[] = [];
   const order = new Map<number, number>();
   let maxPosition = -1;
@@ -108,6 +109,8 @@ export async function collectTokenScores(source: ScoreSource, signal?: AbortSign
       if (batch.positions[i] > maxPosition) maxPosition = batch.positions[i];
     }
   }
+
+  // Then place each score at its (chunk, position) and check that every slot is filled once.
   const numChunks = order.size;
   const blockSize = maxPosition + 1;
   const scores = new Float32Array(numChunks * blockSize);
@@ -133,6 +136,7 @@ export async function collectTokenScores(source: ScoreSource, signal?: AbortSign
       scores[index] = batch.scores[i];
     }
   }
+
   const missing = seen.indexOf(0);
   if (missing >= 0) {
     const chunkId = [...order.keys()][Math.floor(missing / blockSize)];

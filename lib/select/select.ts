@@ -5,8 +5,8 @@
  * 3. both min-max normalised across all scored chunks, (v - min) / (max - min + 1e-6);
  * 4. chunks ranked by the harmonic mean 2 c s / (c + s + 1e-6), highest first, ties by chunk id;
  * 5. in rank order, each above-threshold position j (left to right) marks [j - w, j + w] clipped to
- *    the chunk, counting only unmarked positions; the whole selection stops at the first window whose
- *    new positions would exceed the budget (no partial window).
+ *    the chunk, counting only unmarked positions. The whole selection stops at the first window whose
+ *    new positions would exceed the budget, and no part of that window is marked.
  */
 
 import type { SelectionSpec } from "../spec/types.ts";

@@ -26,12 +26,12 @@ export interface ScoreBatch {
  * quantile refinement, candidate gathering), so `batches()` must restart from the first row each call.
  */
 export interface ScoreSource {
-  /** Where the scores come from, for error messages (a file path or `in-memory scores`). */
+  /** Origin of the scores for error messages: a file path or `in-memory token scores`. */
   label: string;
   batches(): AsyncIterable<ScoreBatch>;
 }
 
-/** Why the marking loop ended. */
+/** Reason the marking loop ended. */
 export type StopReason =
   /** The next window would have marked more tokens than the budget allows. */
   | "budget"

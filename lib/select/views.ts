@@ -22,7 +22,7 @@ function scoredIndex(selection: Pick<SelectionResult, "chunkIds">, chunkId: numb
   return index;
 }
 
-/** A view of one chunk from its token columns and the selection's mask and ranking. */
+/** Build the view of one chunk from its token columns and the selection's mask and ranking. */
 export function buildChunkView(
   selection: Pick<SelectionResult, "chunkIds" | "blockSize" | "mask" | "ranking">,
   tokenizer: Tokenizer,
@@ -48,7 +48,7 @@ export function buildChunkView(
   };
 }
 
-/** A view of one chunk with tokens and ground truth taken from the corpus. */
+/** Build the view of one chunk with tokens and ground truth taken from the corpus. */
 export function chunkViewFromCorpus(
   corpus: Corpus,
   tokenizer: Tokenizer,

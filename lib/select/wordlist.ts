@@ -14,7 +14,7 @@ import type { Corpus, Tokenizer } from "../data/types.ts";
 
 const WORD_PATTERN = /[\p{L}\p{N}]+/gu;
 
-/** The English profanity list of `naughty-words`. */
+/** Return the English profanity list of `naughty-words`. */
 export function profanityList(): string[] {
   const lists = naughtyWords as unknown as Record<string, string[]>;
   if (!Array.isArray(lists.en)) {
@@ -86,7 +86,7 @@ export class WordListMatcher {
   }
 }
 
-/** The matcher over the shipped English profanity list. */
+/** Create a matcher over the shipped English profanity list. */
 export function profanityMatcher(): WordListMatcher {
   return new WordListMatcher(profanityList());
 }

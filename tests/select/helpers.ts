@@ -15,7 +15,7 @@ export function scoresFromRows(rows: number[][], chunkIds?: number[]): TokenScor
   };
 }
 
-/** A selection spec with the reference defaults, overridden by `fields`. */
+/** Build a selection spec with the reference defaults, overridden by `fields`. */
 export function selectionSpec(fields: Partial<SelectionSpec> = {}): SelectionSpec {
   return { percentile: 0.99, window: 1, budget_fraction: 0.02, budget_tokens: 0, lambda: 1, ...fields };
 }
@@ -37,7 +37,7 @@ export interface HandDocument {
   text?: string;
 }
 
-/** A corpus from hand documents laid end to end and cut into chunks (a trailing partial chunk is dropped). */
+/** Build a corpus from hand documents laid end to end and cut into chunks (a trailing partial chunk is dropped). */
 export function corpusFromDocuments(docs: HandDocument[], blockSize: number, splits?: number[]): Corpus {
   const tokens = docs.flatMap((doc) => doc.tokens);
   const docIds = docs.flatMap((doc, d) => doc.tokens.map(() => d));
@@ -59,7 +59,7 @@ export function corpusFromDocuments(docs: HandDocument[], blockSize: number, spl
   };
 }
 
-/** A tokenizer whose token i is the i-th entry of `pieces`. */
+/** Build a tokenizer whose token i is the i-th entry of `pieces`. */
 export function pieceTokenizer(pieces: string[]): Tokenizer {
   return {
     kind: "bpe",

@@ -21,7 +21,7 @@ Deno.test("quality token and chunk metrics", () => {
   assert.deepEqual(Array.from(context.tokenLabels), [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0]);
   assert.deepEqual(Array.from(context.chunkLabels), [0, 1, 1]);
   const majority = qualityContext(corpus, Int32Array.of(0, 1, 2), { chunkLabel: "majority" });
-  // Chunk 2 holds exactly 2 of 4 toxic tokens, which is not more than half.
+  // Chunk 2 contains exactly 2 of 4 toxic tokens, which is not more than half.
   assert.deepEqual(Array.from(majority.chunkLabels), [0, 1, 0]);
 
   const mask = Uint8Array.of(1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0);
@@ -64,10 +64,12 @@ function syntheticCorpus(rng: Rng) {
   const docs: HandDocument[] = [];
   for (let d = 0; d < 300; d++) {
     const toxic = d % 10 === 3;
-    const tokens = Array.from(
-      { length: 16 },
-      (_, i) => (i % 3 === 0 ? 1 : toxic ? 50 + rng.int(10) : 10 + rng.int(40)),
-    );
+    const tokens: number[] = [];
+    for (let i = 0; i < 16; i++) {
+      if (i % 3 === 0) tokens.push(1);
+      else if (toxic) tokens.push(50 + rng.int(10));
+      else tokens.push(10 + rng.int(40));
+    }
     docs.push({ tokens, toxic, source: toxic ? "toxic-tweets" : "books" });
   }
   return corpusFromDocuments(docs, 32);
