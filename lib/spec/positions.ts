@@ -20,12 +20,6 @@ export interface NodePositions {
   value: Position;
 }
 
-const SEPARATOR = "\u0001";
-
-function keyOf(path: readonly Segment[]): string {
-  return path.map(String).join(SEPARATOR);
-}
-
 /** Render a path in dotted form, e.g. `arms.1.dpo.beta`. */
 export function dotted(path: readonly Segment[]): string {
   return path.map(String).join(".");
@@ -41,13 +35,44 @@ export function parseDotted(path: string): Segment[] | undefined {
   return parts.map((part) => (/^\d+$/.test(part) ? Number(part) : part));
 }
 
-/** Positions of every node of a loaded document, with lookup by nearest ancestor. */
+/** One node of the position trie: the positions of the value at this path and of its children. */
+interface TrieNode {
+  entry?: NodePositions;
+  children: Map<string, TrieNode>;
+}
+
+function copyNode(node: TrieNode): TrieNode {
+  const children = new Map<string, TrieNode>();
+  for (const [key, child] of node.children) children.set(key, copyNode(child));
+  return { entry: node.entry, children };
+}
+
+/**
+ * Positions of every node of a loaded document, stored as a trie over path segments so that replacing
+ * a subtree (an `extends` merge, an override, a sweep value) costs the size of that subtree only.
+ */
 export class PositionMap {
-  #entries = new Map<string, NodePositions>();
+  #root: TrieNode = { children: new Map() };
+
+  /** Return the trie node at `path`, creating missing nodes when `create` is set. */
+  #node(path: readonly Segment[], create: boolean): TrieNode | undefined {
+    let node: TrieNode | undefined = this.#root;
+    for (const segment of path) {
+      const key = String(segment);
+      let child: TrieNode | undefined = node.children.get(key);
+      if (!child && create) {
+        child = { children: new Map() };
+        node.children.set(key, child);
+      }
+      if (!child) return undefined;
+      node = child;
+    }
+    return node;
+  }
 
   /** Record the positions of the node at `path`. */
   set(path: readonly Segment[], positions: NodePositions): void {
-    this.#entries.set(keyOf(path), positions);
+    this.#node(path, true)!.entry = positions;
   }
 
   /**
@@ -55,50 +80,56 @@ export class PositionMap {
    * key position of the exact node, which is where an unknown-key error belongs.
    */
   locate(path: readonly Segment[], prefer: "key" | "value" = "value"): Position | undefined {
-    for (let length = path.length; length >= 0; length--) {
-      const entry = this.#entries.get(keyOf(path.slice(0, length)));
-      if (!entry) continue;
-      if (prefer === "key" && length === path.length && entry.key) return entry.key;
-      return entry.value;
+    let node: TrieNode | undefined = this.#root;
+    let found = node.entry?.value;
+    for (let i = 0; i < path.length && node; i++) {
+      node = node.children.get(String(path[i]));
+      if (!node?.entry) continue;
+      const exact = i === path.length - 1;
+      found = exact && prefer === "key" && node.entry.key ? node.entry.key : node.entry.value;
     }
-    return undefined;
+    return found;
   }
 
   /** Replace every position at or below `path` by the positions `other` has at or below `path`. */
   adoptSubtree(other: PositionMap, path: readonly Segment[]): void {
+    const source = other.#node(path, false);
     this.removeSubtree(path);
-    const prefix = keyOf(path);
-    for (const [key, entry] of other.#entries) {
-      if (prefix === "" || key === prefix || key.startsWith(prefix + SEPARATOR)) {
-        this.#entries.set(key, entry);
-      }
+    if (!source) return;
+    if (path.length === 0) {
+      this.#root = copyNode(source);
+      return;
     }
+    const parent = this.#node(path.slice(0, -1), true)!;
+    parent.children.set(String(path.at(-1)), copyNode(source));
   }
 
   /** Copy the positions `other` has for exactly `path`, keeping those below it. */
   adoptEntry(other: PositionMap, path: readonly Segment[]): void {
-    const entry = other.#entries.get(keyOf(path));
-    if (entry) this.#entries.set(keyOf(path), entry);
+    const entry = other.#node(path, false)?.entry;
+    if (entry) this.#node(path, true)!.entry = entry;
   }
 
   /** Point every node at or below `path` to one position (used for overrides and sweep values). */
   pinSubtree(path: readonly Segment[], position: Position, keyPosition: Position = position): void {
-    this.removeSubtree(path);
-    this.#entries.set(keyOf(path), { value: position, key: keyPosition });
+    const node = this.#node(path, true)!;
+    node.children.clear();
+    node.entry = { value: position, key: keyPosition };
   }
 
   /** Forget every position at or below `path`. */
   removeSubtree(path: readonly Segment[]): void {
-    const prefix = keyOf(path);
-    for (const key of [...this.#entries.keys()]) {
-      if (prefix === "" || key === prefix || key.startsWith(prefix + SEPARATOR)) this.#entries.delete(key);
+    if (path.length === 0) {
+      this.#root = { children: new Map() };
+      return;
     }
+    this.#node(path.slice(0, -1), false)?.children.delete(String(path.at(-1)));
   }
 
   /** Return an independent copy. */
   clone(): PositionMap {
     const copy = new PositionMap();
-    for (const [key, entry] of this.#entries) copy.#entries.set(key, entry);
+    copy.#root = copyNode(this.#root);
     return copy;
   }
 }

@@ -179,15 +179,15 @@ class Walker {
         );
         continue;
       }
+      const name = String(keyNode.value);
       if (keyNode.tag !== undefined) {
         this.fail(
           this.tagOffset(keyStart),
-          path,
+          [...path, name],
           `explicit YAML tag "${shortTag(keyNode.tag)}" is not allowed`,
           "remove the tag from the key",
         );
       }
-      const name = String(keyNode.value);
       if (name === "<<") {
         this.fail(
           keyStart,

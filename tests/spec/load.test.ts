@@ -246,6 +246,23 @@ Deno.test("safety: project root option", async () => {
   assert.deepEqual(issues.map((issue) => issue.path), ["cache_dir"]);
 });
 
+Deno.test("safety: tags on collections and keys", async () => {
+  const root = await project({ "s.yaml": MINIMAL + "training: !!map { batch_size: 8 }\n!!str seed: 3\n" });
+  const issues = await issuesOf(loadSpec(join(root, "s.yaml"), { projectRoot: root }));
+  const summary = issues.map((issue) => `${issue.line}:${issue.column} ${issue.path} ${issue.message}`);
+  assert.deepEqual(summary, [
+    '10:11 training explicit YAML tag "!!map" is not allowed',
+    '11:1 seed explicit YAML tag "!!str" is not allowed',
+  ]);
+});
+
+Deno.test("anchors: aliases expand in place", async () => {
+  const loaded = await loadSpec(join(GOOD_DIR, "anchors.yaml"), { projectRoot: PROJECT_ROOT });
+  assert.deepEqual(loaded.spec.arms[3].dpo, { ...loaded.spec.arms[2].dpo });
+  assert.equal(loaded.spec.arms[3].dpo.beta, 0.2);
+  assert.equal(loaded.spec.arms[3].dpo.steps, 100);
+});
+
 Deno.test("safety: files over 1 MiB rejected", async () => {
   const padding = `# ${"x".repeat(1000)}\n`.repeat(Math.ceil(MAX_SPEC_BYTES / 1000));
   const root = await project({ "big.yaml": MINIMAL + padding });
