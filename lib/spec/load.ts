@@ -8,7 +8,7 @@ import { type CheckContext, checkCrossFields } from "./checks.ts";
 import { sortIssues, SpecError, type SpecIssue } from "./errors.ts";
 import { displayName, type FileContext, loadMerged } from "./files.ts";
 import { applyOverrides, expandShorthands, schemaForPath } from "./overrides.ts";
-import { dotted, isMapping, parseDotted, PositionMap, type Segment, setPath } from "./positions.ts";
+import { dotted, getPath, isMapping, parseDotted, PositionMap, type Segment, setPath } from "./positions.ts";
 import { fillDerived, tokenizerVocabSize } from "./resolve.ts";
 import { SPEC_SCHEMA } from "./schema.ts";
 import { gridPoints, gridSize, MAX_SWEEP_RUNS, sweepPathProblem, type SweepPoint } from "./sweep.ts";
@@ -152,6 +152,7 @@ function resolveTree(
       const segments = parsedPaths.get(key)!;
       const value = structuredClone(sweep[key][index as number]);
       point[key] = value;
+      materializeContainers(runTree, base, segments);
       setPath(runTree, segments, expandShorthands(schemaForPath(segments), structuredClone(value)));
       const at = positions.locate(["sweep", key, index as number]);
       if (at) runPositions.pinSubtree(segments, at, positions.locate(["sweep", key], "key"));
@@ -166,6 +167,23 @@ function resolveTree(
     if (run?.ok) result.push({ point, spec: run.value });
   }
   return { spec: base, runs: result };
+}
+
+/**
+ * Copy from the filled base spec every container on the way to `segments` that the written tree leaves
+ * to defaults, so that a swept list element such as `training.optimizer.betas.0` lands in a list.
+ */
+function materializeContainers(
+  tree: Record<string, unknown>,
+  base: Spec,
+  segments: readonly Segment[],
+): void {
+  for (let length = 1; length < segments.length; length++) {
+    const prefix = segments.slice(0, length);
+    const written = getPath(tree, prefix);
+    if (written !== undefined && written !== null) continue;
+    setPath(tree, prefix, structuredClone(getPath(base, prefix)));
+  }
 }
 
 function reporterFor(positions: PositionMap, issues: SpecIssue[], fallbackFile: string): Reporter {

@@ -60,7 +60,7 @@ export function describeSchema(schema: AnySchema): string {
     case "boolean":
       return "true or false";
     case "array":
-      return `a list of ${describeSchema(schema.items).replace(/^(a|an) /, "")} values`;
+      return `a list (each item ${describeSchema(schema.items)})`;
     case "tuple":
       return `a list of ${schema.items.length} values: ${schema.items.map(describeSchema).join("; ")}`;
     case "object":

@@ -155,6 +155,13 @@ Deno.test("sweep: grid order and shorthand arms", async () => {
   assert.equal(loaded.runs[0].spec.arms[2].dpo.steps, 200);
 });
 
+Deno.test("sweep: element of a defaulted list", async () => {
+  const root = await project({ "s.yaml": MINIMAL + "sweep:\n  training.optimizer.betas.1: [0.95, 0.99]\n" });
+  const loaded = await loadSpec(join(root, "s.yaml"), { projectRoot: root });
+  assert.deepEqual(loaded.runs.map((run) => run.spec.training.optimizer.betas), [[0.9, 0.95], [0.9, 0.99]]);
+  assert.equal(loaded.runs[1].spec.training.optimizer.lr, 1e-3);
+});
+
 Deno.test("sweep: tokenizer change updates vocab", async () => {
   const root = await project({ "s.yaml": MINIMAL + "sweep:\n  tokenizer.vocab_size: [2048, 8192]\n" });
   const loaded = await loadSpec(join(root, "s.yaml"), { projectRoot: root });
