@@ -55,15 +55,15 @@ export function qualityBlocks(data: AttributionData): Block[] {
   if (data.quality.length === 0) {
     return [{ kind: "note", text: "No attribution quality rows were computed." }];
   }
-  const shown = QUALITY_COLUMNS.filter((column) =>
+  const visibleColumns = QUALITY_COLUMNS.filter((column) =>
     !column.optional || data.quality.some((row) => column.value(row) !== undefined)
   );
   const blocks: Block[] = [{
     kind: "table",
-    columns: [textColumn("method"), ...shown.map((column) => numberColumn(column.header))],
+    columns: [textColumn("method"), ...visibleColumns.map((column) => numberColumn(column.header))],
     rows: data.quality.map((row) => [
       row.method,
-      ...shown.map((column) => {
+      ...visibleColumns.map((column) => {
         const value = column.value(row);
         return column.count && value !== undefined ? formatCount(value) : p(value);
       }),
@@ -169,7 +169,7 @@ function chunkTitle(chunk: TopChunk, rank: number): string {
   return `#${rank} chunk ${chunk.chunkId} (${chunk.source}, ${label}), chunk score ${p(chunk.score)}`;
 }
 
-/** The top chunks with selected tokens highlighted. */
+/** List the top chunks with their selected tokens highlighted, behind a content warning. */
 export function topChunkBlocks(chunks: TopChunk[], limit: number): Block[] {
   if (chunks.length === 0 || limit <= 0) return [{ kind: "note", text: "No top chunks were recorded." }];
   const blocks: Block[] = [{

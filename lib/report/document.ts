@@ -54,7 +54,7 @@ export function numberColumn(header: string): Column {
   return { header, align: "right" };
 }
 
-/** Every figure in a document, in order. */
+/** Collect the figures of a document, in order. */
 export function figuresOf(document: ReportDocument): Array<Extract<Block, { kind: "figure" }>> {
   const figures: Array<Extract<Block, { kind: "figure" }>> = [];
   for (const section of document.sections) {

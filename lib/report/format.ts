@@ -1,6 +1,6 @@
 /** Text escaping and number formatting shared by the Markdown, HTML and SVG writers. */
 
-/** Decimals for probabilities and scores (the paper's table uses three). */
+/** Decimals for probabilities and scores, as in the IF-Guide paper's main table. */
 export const PROBABILITY_DECIMALS = 3;
 
 /** Decimals for perplexities. */
@@ -29,9 +29,9 @@ const MARKDOWN_INLINE = /[\\`*_|~]/g;
 const MARKDOWN_LINK_CLOSE = /\](?=[([:])/g;
 
 /**
- * Escape text for inline Markdown, also inside table cells: emphasis, code and cell characters get a
- * backslash, a `]` that would form a link too, `<`, `>` and `&` become entities (so raw HTML in
- * generated text never renders), and line breaks become spaces. Digits, periods, brackets and dashes
+ * Escape text for inline Markdown, also inside table cells. Emphasis, code and cell characters get a
+ * backslash, and so does a `]` that would form a link. `<`, `>` and `&` become entities, so raw HTML in
+ * generated text never renders, and line breaks become spaces. Digits, periods, brackets and dashes
  * stay as written so numbers and intervals read cleanly in the source.
  */
 export function escapeMarkdown(text: string): string {

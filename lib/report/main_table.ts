@@ -1,7 +1,8 @@
 /**
- * The main results table laid out like the paper's (arms by EMT and TP on all and toxic prompts,
- * implicit toxicity, perplexity and LAMBADA), the reduction factor of each arm against `none` beside the
- * factor the paper's table implies, and a data-driven statement of whether IF-Guide beats DPO and RAD.
+ * The main results table, laid out like the main table of the IF-Guide paper (Coalson, Bae, Carlini,
+ * Hong, 2025): arms by EMT and TP on all and toxic prompts, implicit toxicity, perplexity and LAMBADA.
+ * Beside it go the reduction factor of each arm against `none` with the factor the paper's table
+ * implies, and a statement computed from the data of whether IF-Guide beats DPO and RAD.
  */
 
 import { type Block, type Column, numberColumn, textColumn } from "./document.ts";

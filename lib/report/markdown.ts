@@ -19,7 +19,7 @@ function renderTable(block: Extract<Block, { kind: "table" }>): string[] {
   return lines;
 }
 
-/** Longest run of backticks in `text`, so a code fence can be made longer than any run inside. */
+/** Maximum run of backticks in `text`, so a code fence can be made longer than any run inside. */
 function longestBacktickRun(text: string): number {
   let longest = 0;
   for (const match of text.matchAll(/`+/g)) longest = Math.max(longest, match[0].length);

@@ -1,7 +1,7 @@
 /**
  * Groups metric rows by (arm, prompt set, metric) across training seeds and looks them up for tables.
- * With one seed a group shows that seed's value and interval; with several it shows the mean, the
- * sample standard deviation across seeds, and the envelope of the per-seed 95% intervals.
+ * A group of one seed shows that seed's value and interval. A group of several seeds shows the mean,
+ * the sample standard deviation across seeds, and the envelope of the per-seed 95% intervals.
  */
 
 import { formatInterval, formatNumber, MISSING } from "./format.ts";
@@ -94,7 +94,7 @@ export class MetricTable {
     }
   }
 
-  /** The group for an arm and metric; without a prompt set, the first group of that metric for the arm. */
+  /** Find the group of an arm and metric; without a prompt set, the arm's first group of that metric. */
   get(arm: string, metric: string, promptSet?: string): MetricGroup | undefined {
     if (promptSet !== undefined) return this.#byKey.get(groupKey(arm, promptSet, metric));
     return this.groups.find((group) => group.arm === arm && group.metric === metric);
@@ -123,7 +123,7 @@ export class MetricTable {
 /** Order in which paper-comparable arms lead the main table. */
 const PAPER_ORDER: PaperRow[] = ["none", "dpo", "rad", "ifguide", "ifguide+rad"];
 
-/** Arms ordered as in the paper's table (none, DPO, RAD, IF-Guide, IF-Guide + RAD), then the rest. */
+/** Order arms as the IF-Guide paper's main table does (none, DPO, RAD, IF-Guide, IF-Guide + RAD), then the rest. */
 export function orderArms(arms: ArmInfo[]): ArmInfo[] {
   const rank = (arm: ArmInfo) => (arm.paperRow ? PAPER_ORDER.indexOf(arm.paperRow) : PAPER_ORDER.length);
   return arms.map((arm, index) => ({ arm, index }))
@@ -131,12 +131,12 @@ export function orderArms(arms: ArmInfo[]): ArmInfo[] {
     .map((entry) => entry.arm);
 }
 
-/** The paper row an arm kind is comparable with, for runners that fill `ArmInfo.paperRow`. */
+/** Map an arm kind to the IF-Guide paper row it is comparable with, for filling `ArmInfo.paperRow`. */
 export function paperRowForKind(kind: string): PaperRow | undefined {
   return (PAPER_ORDER as string[]).includes(kind) ? kind as PaperRow : undefined;
 }
 
-/** The arm the reduction factors divide by: the first arm comparable with the paper's `none` row. */
+/** Find the arm that reduction factors divide by: the first arm whose paper row is `none`. */
 export function baselineArm(arms: ArmInfo[]): ArmInfo | undefined {
   return arms.find((arm) => arm.paperRow === "none");
 }

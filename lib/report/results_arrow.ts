@@ -2,10 +2,10 @@
  * The results table written beside each report (`results.arrow`). Columns:
  * - `arm`, `prompt_set`, `metric` (utf8);
  * - `seed` (int32, null on rows that aggregate seeds);
- * - `row_kind` (utf8): `seed` for a measured row as given, `seed_mean` for the mean over several seeds
- *   (its interval spans the per-seed intervals), `reduction` for the factor value(none) / value(arm)
- *   stored under metric `reduction.<metric>`, `change` for the relative change value(arm) / value(none)
- *   - 1 stored under metric `change.<metric>`;
+ * - `row_kind` (utf8): `seed` marks a measured row as given. `seed_mean` marks the mean over several
+ *   seeds, whose interval spans the per-seed intervals. `reduction` marks the factor
+ *   value(none) / value(arm), stored under metric `reduction.<metric>`. `change` marks the relative
+ *   change value(arm) / value(none) - 1, stored under metric `change.<metric>`;
  * - `value`, `ci_low`, `ci_high` (float64, intervals null when absent), `seed_sd` (float64, the sample
  *   standard deviation across seeds on `seed_mean` rows, else null);
  * - `n` (int32): prompts, chunks or examples behind the value, summed over seeds.
@@ -79,8 +79,8 @@ export function resultsRows(rows: MetricRow[], table: MetricTable, reductions: R
 }
 
 /**
- * Serialise results rows as Arrow IPC file bytes; `extraColumns` adds text columns (one value per row),
- * such as the swept values of each row's sweep point.
+ * Serialise results rows as Arrow IPC file bytes. `extraColumns` adds text columns with one value per
+ * row, such as the swept values of each row's sweep point.
  */
 export function resultsToArrow(rows: ResultsRow[], extraColumns: Record<string, string[]> = {}): Uint8Array {
   const vectors: Record<string, arrow.Vector> = {

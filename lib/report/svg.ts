@@ -1,8 +1,8 @@
 /**
  * A small deterministic SVG chart renderer: line charts with error bars, labelled scatter plots and
- * histograms, with axes, ticks, labels and a legend. Output has no `xmlns` (inline SVG in HTML needs
- * none; `standaloneSvg` adds it for files), no ids and no scripts, and the same input always gives the
- * same bytes because every coordinate is printed with fixed decimals.
+ * histograms, with axes, ticks, labels and a legend. Output has no ids and no scripts. It has no
+ * `xmlns` either, because inline SVG in HTML needs none, and `standaloneSvg` adds it for files. The
+ * same input always gives the same bytes because every coordinate is printed with fixed decimals.
  */
 
 import { escapeHtml } from "./format.ts";
@@ -25,7 +25,7 @@ const LEGEND_WIDTH = 210;
 const TICK_TARGET = 6;
 /** Fraction of the data range added on each side so points do not sit on the frame. */
 const DOMAIN_PADDING = 0.06;
-/** Longest legend or point label, in characters, before it is shortened. */
+/** Maximum legend or point label length, in characters, before the label is shortened. */
 const MAX_LABEL_CHARS = 28;
 
 /** One axis: its label, optional fixed bounds, and whether it is logarithmic. */
@@ -89,7 +89,7 @@ function text(x: number, y: number, content: string, attributes = ""): string {
   return `<text x="${coordinate(x)}" y="${coordinate(y)}"${attributes}>${escapeHtml(content)}</text>`;
 }
 
-/** Ticks at 1, 2 or 5 times a power of ten covering [min, max]. */
+/** Compute ticks at 1, 2 or 5 times a power of ten that cover [min, max]. */
 export function niceTicks(min: number, max: number, target = TICK_TARGET): number[] {
   if (!(max > min)) return [min];
   const rough = (max - min) / target;

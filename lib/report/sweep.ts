@@ -1,7 +1,8 @@
 /**
- * The aggregate report of a sweep: for each swept path, a table of the main metrics per point and arm
- * and a plot of each metric against the swept value; plus which stages the points shared through the
- * cache, and one `results.arrow` holding every point's rows with the point's values as extra columns.
+ * The aggregate report of a sweep. Each swept path gets a table of the main metrics per point and arm
+ * and a plot of each metric against the swept value. An overview shows which stages the points shared
+ * through the cache, and one `results.arrow` contains every point's rows with the point's values as
+ * extra columns.
  */
 
 import {

@@ -70,7 +70,7 @@ export function frontierBlocks(table: MetricTable, arms: ArmInfo[]): Block[] {
   return blocks;
 }
 
-/** One table per explicit toxicity metric (EMT, EMT std, TP): arms by prompt sets. */
+/** Build one table per explicit toxicity metric (EMT, EMT std, TP), with arms by prompt sets. */
 export function promptSetBlocks(table: MetricTable, arms: ArmInfo[]): Block[] {
   const blocks: Block[] = [];
   for (const metric of PROMPT_SET_METRICS) {
@@ -99,17 +99,17 @@ export function attributeBlocks(table: MetricTable, arms: ArmInfo[]): Block[] {
 
 /** A table of every metric not shown in the main, prompt-set or attribute tables. */
 export function otherMetricBlocks(table: MetricTable, arms: ArmInfo[]): Block[] {
-  const shown = new Set<string>();
+  const inMainTable = new Set<string>();
   for (const column of MAIN_COLUMNS) {
     // A column without a prompt set shows each arm's first group of its metric.
     const promptSet = column.promptSet ?? table.promptSets(column.metric)[0];
-    shown.add(JSON.stringify([column.metric, promptSet]));
+    inMainTable.add(JSON.stringify([column.metric, promptSet]));
   }
   const pairs: Array<{ metric: string; promptSet: string }> = [];
   for (const metric of table.metrics()) {
     if (PROMPT_SET_METRICS.includes(metric) || isAttributeMetric(metric)) continue;
     for (const promptSet of table.promptSets(metric)) {
-      if (!shown.has(JSON.stringify([metric, promptSet]))) pairs.push({ metric, promptSet });
+      if (!inMainTable.has(JSON.stringify([metric, promptSet]))) pairs.push({ metric, promptSet });
     }
   }
   if (pairs.length === 0) return [];

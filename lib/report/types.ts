@@ -7,7 +7,7 @@
 
 import type { ArmKind } from "../spec/types.ts";
 
-/** A row of the paper's main table that an arm is comparable with. */
+/** A row of the IF-Guide paper's main table (Coalson et al., 2025) that an arm is comparable with. */
 export type PaperRow = "none" | "dpo" | "rad" | "ifguide" | "ifguide+rad";
 
 /** One node of the executed plan, for the provenance section. */
@@ -59,12 +59,12 @@ export interface ReportMeta {
 
 /**
  * One measured value. Conventional names:
- * - metric `emt`, `emt_std`, `tp` (explicit toxicity), `implicit_emt`, `implicit_tp` (implicit
- *   toxicity), per-attribute variants `emt.insult`, `tp.insult`, ...; prompt sets `all`, `toxic`,
- *   `nontoxic`, `bold`, `adversarial`, `toxigen_hate`, `toxigen_neutral`; the main table reads the
- *   implicit metrics on prompt set `all`;
- * - metric `perplexity` (held-out chunks) and `lambada_last_token`, `lambada_last_word`; for these the
- *   prompt set names the evaluation data (`heldout`, `lambada`) and is not matched by the main table.
+ * - toxicity metrics `emt`, `emt_std`, `tp` (explicit), `implicit_emt`, `implicit_tp` (implicit) and
+ *   per-attribute variants such as `emt.insult`, on prompt sets `all`, `toxic`, `nontoxic`, `bold`,
+ *   `adversarial`, `toxigen_hate` and `toxigen_neutral`. The main table reads the implicit metrics on
+ *   prompt set `all`.
+ * - fluency metrics `perplexity` (held-out chunks), `lambada_last_token` and `lambada_last_word`. Their
+ *   prompt set names the evaluation data (`heldout`, `lambada`), and the main table ignores it.
  */
 export interface MetricRow {
   /** Arm name, as in `ReportData.arms`. */
@@ -88,7 +88,7 @@ export interface ArmInfo {
   kind: ArmKind;
   /** Decoding used at evaluation. */
   decoding: "sample" | "rad";
-  /** Row of the paper's main table this arm is comparable with, if any. */
+  /** Row of the IF-Guide paper's main table this arm is comparable with, if any. */
   paperRow?: PaperRow;
 }
 
@@ -130,7 +130,7 @@ export interface BudgetCurve {
 
 /** Histogram of token scores, split by the label of the document the token comes from. */
 export interface ScoreHistogram {
-  /** What was scored (`differential score`). */
+  /** Name of the scored quantity (`differential score`). */
   label: string;
   /** Bin edges, ascending; one more than the counts. */
   edges: number[];

@@ -8,7 +8,7 @@ import type { ReportData } from "./types.ts";
 /** Problems listed in one error message before the rest are counted. */
 const MAX_LISTED = 10;
 
-/** Invalid report data; `problems` holds one line per invalid field, with its path. */
+/** Invalid report data. `problems` contains one line per invalid field, with its path. */
 export class ReportDataError extends Error {
   constructor(readonly problems: string[]) {
     const listed = problems.slice(0, MAX_LISTED).map((problem) => `  - ${problem}`).join("\n");

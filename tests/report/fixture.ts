@@ -6,7 +6,7 @@ import type { ArmInfo, MetricRow, ReportData } from "../../lib/report/types.ts";
 export const HOSTILE =
   `<script src="//evil.invalid/x.js">alert(1)</script> | **bold** </svg> "q" 'a' & [x](y)`;
 
-/** Arms in data order; the renderer must put the paper-comparable ones first, in the paper's order. */
+/** Arms in data order. The renderer must put those with a paper row first, in the IF-Guide paper's order. */
 export const ARMS: ArmInfo[] = [
   { name: "filter-docs", kind: "filter-docs", decoding: "sample" },
   { name: "ifguide", kind: "ifguide", decoding: "sample", paperRow: "ifguide" },

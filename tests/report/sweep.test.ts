@@ -6,7 +6,7 @@ import type { SweepEntry } from "../../lib/report/sweep.ts";
 import { reportData } from "./fixture.ts";
 import { HTML_VOID, nestingErrors } from "./markup.ts";
 
-/** A 3 x 2 grid over lambda and window; toxic TP falls as lambda grows. */
+/** Build a 3 x 2 grid over lambda and window, where IF-Guide's values fall as lambda grows. */
 function entries(): SweepEntry[] {
   const out: SweepEntry[] = [];
   for (const lambda of [2, 0.5, 1]) {

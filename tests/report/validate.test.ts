@@ -52,7 +52,8 @@ Deno.test("reportStage writes into outputDir", async () => {
       { top_chunks: 1 },
       { data: reportData() },
     );
-    assert.ok(output.files.includes("report.html") && output.files.includes("results.arrow"));
+    assert.ok(output.files.includes("report.html"));
+    assert.ok(output.files.includes("results.arrow"));
     for (const file of output.files) assert.ok((await Deno.stat(join(outputDir, file))).isFile, file);
   } finally {
     await Deno.remove(outputDir, { recursive: true });
