@@ -37,7 +37,7 @@ exit codes: 0 shown, 1 the run folder or an artifact could not be read, 2 usage 
 
 /** Stage names of the nodes the command reads, in order of preference. */
 const SELECTION_STAGES = ["selection"];
-const SCORE_STAGES = ["scores", "token-scores", "influence"];
+const SCORE_STAGES = ["merge-scores", "scores"];
 const TOKENIZER_STAGES = ["tokenizer"];
 
 type PlanNode = StoredPlan["nodes"][number];

@@ -13,8 +13,7 @@ import { tableFromColumns, writeArrow } from "../util/arrow.ts";
 import { writeTextAtomic } from "../util/atomic.ts";
 import { type AttributionComparison, compareAttribution, comparisonTable } from "./comparison.ts";
 import type { ChunkLabelRule } from "./quality.ts";
-import { arrowScoreSource, collectTokenScores } from "./score_source.ts";
-import type { TokenScores } from "./types.ts";
+import { type ScoreInput, tokenScoresOf } from "./score_source.ts";
 
 /** Config slice: the spec's selection settings and seed, plus optional curve budgets and chunk-label rule. */
 export interface AttributionConfig {
@@ -24,12 +23,12 @@ export interface AttributionConfig {
   chunk_label?: ChunkLabelRule;
 }
 
-/** Inputs: the corpus, its tokenizer, and differential (and optionally plain) scores in memory or as Arrow paths. */
+/** Inputs: the corpus, its tokenizer, and the differential (and optionally plain) score artifacts. */
 export interface AttributionInputs {
   corpus: Corpus;
   tokenizer: Tokenizer;
-  differential: TokenScores | string;
-  plain?: TokenScores | string;
+  differential: ScoreInput;
+  plain?: ScoreInput;
 }
 
 const JSON_FILE = "attribution.json";
@@ -69,10 +68,6 @@ export const attributionCodec: ArtifactCodec<AttributionComparison> = {
   },
 };
 
-async function loadScores(scores: TokenScores | string, signal: AbortSignal): Promise<TokenScores> {
-  return typeof scores === "string" ? await collectTokenScores(arrowScoreSource(scores), signal) : scores;
-}
-
 /** Stage definition of the attribution comparison. */
 export const attributionStage: StageDefinition<AttributionConfig, AttributionInputs, AttributionComparison> =
   {
@@ -85,8 +80,8 @@ export const attributionStage: StageDefinition<AttributionConfig, AttributionInp
         corpus: inputs.corpus,
         tokenizer: inputs.tokenizer,
         spec: config.selection,
-        differential: await loadScores(inputs.differential, context.signal),
-        plain: inputs.plain === undefined ? undefined : await loadScores(inputs.plain, context.signal),
+        differential: await tokenScoresOf(inputs.differential, context.signal),
+        plain: inputs.plain === undefined ? undefined : await tokenScoresOf(inputs.plain, context.signal),
         seed: context.seed,
         curveBudgets: config.curve_budgets,
         chunkLabel: config.chunk_label,

@@ -9,6 +9,9 @@ export {
   assertTokenScoresShape,
   collectTokenScores,
   denseScoreSource,
+  type ScoreInput,
+  scoreSourceOf,
+  tokenScoresOf,
 } from "./score_source.ts";
 export { float32Key, keyToFloat32, quantileSorted, streamedQuantile } from "./quantile.ts";
 export {

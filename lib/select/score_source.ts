@@ -147,3 +147,31 @@ export async function collectTokenScores(source: ScoreSource, signal?: AbortSign
   }
   return { numChunks, blockSize, chunkIds: Int32Array.from(order.keys()), scores };
 }
+
+/**
+ * Scores as a stage receives them: token scores in memory, the path of an Arrow score table, or a score
+ * artifact object carrying either (`scores`, `tablePath`).
+ */
+export type ScoreInput = TokenScores | string | { scores?: TokenScores; tablePath?: string };
+
+function isTokenScores(value: unknown): value is TokenScores {
+  return typeof value === "object" && value !== null && (value as TokenScores).scores instanceof Float32Array;
+}
+
+/** Create a score source for any `ScoreInput`; in-memory scores win over a table path. */
+export function scoreSourceOf(input: ScoreInput): ScoreSource {
+  if (typeof input === "string") return arrowScoreSource(input);
+  if (isTokenScores(input)) return denseScoreSource(input);
+  if (isTokenScores(input.scores)) return denseScoreSource(input.scores);
+  if (typeof input.tablePath === "string") return arrowScoreSource(input.tablePath);
+  throw new TypeError(
+    "scores input has neither in-memory token scores nor a table path; pass the scores stage's output",
+  );
+}
+
+/** Load any `ScoreInput` as in-memory token scores. */
+export async function tokenScoresOf(input: ScoreInput, signal?: AbortSignal): Promise<TokenScores> {
+  if (typeof input !== "string" && isTokenScores(input)) return input;
+  if (typeof input !== "string" && isTokenScores(input.scores)) return input.scores;
+  return await collectTokenScores(scoreSourceOf(input), signal);
+}

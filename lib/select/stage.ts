@@ -3,13 +3,13 @@
 import type { StageDefinition } from "../runner/stage.ts";
 import type { SelectionSpec } from "../spec/types.ts";
 import { selectionCodec, writeSelection } from "./artifact.ts";
-import { arrowScoreSource, denseScoreSource } from "./score_source.ts";
+import { type ScoreInput, scoreSourceOf } from "./score_source.ts";
 import { selectTokens } from "./select.ts";
-import type { SelectionResult, TokenScores } from "./types.ts";
+import type { SelectionResult } from "./types.ts";
 
-/** Inputs of the selection stage: token scores in memory, or the path of an Arrow score table. */
+/** Inputs of the selection stage: the scores stage's artifact, token scores in memory, or a table path. */
 export interface SelectionInputs {
-  scores: TokenScores | string;
+  scores: ScoreInput;
 }
 
 /** Stage definition; its config slice is `spec.selection`. */
@@ -19,10 +19,10 @@ export const selectionStage: StageDefinition<SelectionSpec, SelectionInputs, Sel
   usesBackend: false,
   codec: selectionCodec,
   async run(context, config, inputs) {
-    const source = typeof inputs.scores === "string"
-      ? arrowScoreSource(inputs.scores)
-      : denseScoreSource(inputs.scores);
-    const result = await selectTokens(source, config, { signal: context.signal, events: context.events });
+    const result = await selectTokens(scoreSourceOf(inputs.scores), config, {
+      signal: context.signal,
+      events: context.events,
+    });
     const { stats } = result;
     context.events.metric("threshold", stats.threshold);
     context.events.metric("tokens_selected", stats.tokensSelected);

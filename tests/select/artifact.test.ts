@@ -3,7 +3,13 @@ import { join } from "node:path";
 import { tableFromColumns, writeArrowBatches } from "../../lib/util/arrow.ts";
 import { Rng } from "../../lib/util/rng.ts";
 import { readSelection, writeSelection } from "../../lib/select/artifact.ts";
-import { arrowScoreSource, collectTokenScores, denseScoreSource } from "../../lib/select/score_source.ts";
+import {
+  arrowScoreSource,
+  collectTokenScores,
+  denseScoreSource,
+  scoreSourceOf,
+  tokenScoresOf,
+} from "../../lib/select/score_source.ts";
 import { selectTokens } from "../../lib/select/select.ts";
 import type { TokenScores } from "../../lib/select/types.ts";
 import { selectionSpec } from "./helpers.ts";
@@ -77,6 +83,25 @@ Deno.test("missing score column named", async () => {
       tableFromColumns({ chunk_id: Int32Array.of(0), position: Int32Array.of(0) }),
     ]);
     await assert.rejects(() => selectTokens(arrowScoreSource(path), selectionSpec()), /no column 'score'/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("score input forms agree", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const scores = randomScores(12, 8, 9);
+    const tablePath = join(dir, "scores.arrow");
+    await writeScoreTable(tablePath, scores, 50);
+    const spec = selectionSpec({ percentile: 0.8, budget_tokens: 20 });
+    const expected = await selectTokens(denseScoreSource(scores), spec);
+    for (const input of [scores, tablePath, { tablePath }, { scores, tablePath: "/nonexistent.arrow" }]) {
+      const result = await selectTokens(scoreSourceOf(input), spec);
+      assert.deepEqual(result.mask, expected.mask);
+    }
+    assert.deepEqual(await tokenScoresOf({ tablePath }), scores);
+    assert.throws(() => scoreSourceOf({}), /neither in-memory token scores nor a table path/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
