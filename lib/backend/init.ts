@@ -66,6 +66,9 @@ export async function initBackend(name: BackendName, blas: BlasSpec = DEFAULT_BL
     versions["tfjs-backend-webgpu"] = tf.version.tfjs;
   }
 
+  // PROD mode silences TF.js console messages (the cpu backend's "install tfjs-node" banner);
+  // library code reports through BackendInfo.notes instead.
+  tf.env().set("PROD", true);
   if (!(await tf.setBackend(resolved))) {
     throw new Error(
       `TF.js backend '${resolved}' failed to initialise; choose another backend (wasm works on every CPU).`,

@@ -140,17 +140,18 @@ export function fastWasmMatMulKernel(original: tf.KernelFunc, transpose: tf.Kern
       out.shape = plan.outShape;
     } else {
       out = makeHostOutput(backend, plan.outShape, "float32");
-      const sliceA = makeHostOutput(backend, [1, m, k], "float32");
-      const sliceB = makeHostOutput(backend, [1, k, n], "float32");
-      temporaries.push(sliceA, sliceB);
       for (let i = 0; i < plan.batch; i++) {
         const ai = plan.batchA === 1 ? 0 : i;
         const bi = plan.batchB === 1 ? 0 : i;
+        // Fresh operands per product: the wasm kernel caches packed right-hand operands by tensor id,
+        // so refilling one tensor would reuse stale packed values.
+        const sliceA = makeHostOutput(backend, [1, m, k], "float32");
+        const sliceB = makeHostOutput(backend, [1, k, n], "float32");
         heapView(backend, sliceA).set(heapView(backend, at).subarray(ai * m * k, (ai + 1) * m * k));
         heapView(backend, sliceB).set(heapView(backend, bt).subarray(bi * k * n, (bi + 1) * k * n));
         const part = original({ inputs: { a: sliceA, b: sliceB }, backend, attrs: plain }) as tf.TensorInfo;
         heapView(backend, out).set(heapView(backend, part), i * m * n);
-        disposeHostTensor(backend, part);
+        for (const t of [part, sliceA, sliceB]) disposeHostTensor(backend, t);
       }
     }
     for (const t of temporaries) disposeHostTensor(backend, t);

@@ -68,10 +68,11 @@ export class GPT {
             `the checkpoint does not match the model config.`,
         );
       }
-      this.params.set(
-        spec.name,
-        tf.variable(tf.tensor(data, spec.shape, "float32"), true, `${spec.name}#${crypto.randomUUID()}`),
+      // tidy disposes the initial tensor; the variable keeps its own reference to the data.
+      const variable = tf.tidy(() =>
+        tf.variable(tf.tensor(data, spec.shape, "float32"), true, `${spec.name}#${crypto.randomUUID()}`)
       );
+      this.params.set(spec.name, variable);
     }
     this.#causal = tf.tidy(() => causalBias(config.context));
     if (config.positions === "rotary") {

@@ -37,10 +37,9 @@ export class AdamW {
     this.options = options;
     this.#params = params;
     for (const [name, p] of params) {
-      this.#moments.set(name, {
-        m: tf.variable(tf.zerosLike(p), false),
-        v: tf.variable(tf.zerosLike(p), false),
-      });
+      // tidy disposes the zero tensors; each variable keeps its own reference to the data.
+      const zeros = () => tf.tidy(() => tf.variable(tf.zerosLike(p), false));
+      this.#moments.set(name, { m: zeros(), v: zeros() });
     }
   }
 
@@ -104,23 +103,38 @@ export class AdamW {
   }
 }
 
+function globalNorm(grads: Map<string, tf.Tensor>): tf.Scalar {
+  return tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.mul(g, g))))) as tf.Scalar);
+}
+
+function scaleToNorm(grads: Map<string, tf.Tensor>, norm: number, maxNorm: number): void {
+  if (maxNorm <= 0 || norm <= maxNorm) return;
+  const scale = maxNorm / (norm + CLIP_EPS);
+  for (const [name, g] of grads) {
+    grads.set(name, tf.mul(g, scale));
+    g.dispose();
+  }
+}
+
 /**
  * Scale gradients in place so their global L2 norm is at most `maxNorm` (0 disables clipping).
- * Returns the norm before clipping. The map's tensors are replaced; the old ones are disposed.
+ * Returns the norm before clipping. Clipped tensors replace the map's entries; the old ones are
+ * disposed. Reads the norm synchronously, which the webgpu backend does not support; use
+ * `clipByGlobalNormAsync` there.
  */
 export function clipByGlobalNorm(grads: Map<string, tf.Tensor>, maxNorm: number): number {
-  const norm = tf.tidy(() => {
-    const squares = [...grads.values()].map((g) => tf.sum(tf.mul(g, g)));
-    return tf.sqrt(tf.addN(squares));
-  });
+  const norm = globalNorm(grads);
   const value = norm.dataSync()[0];
   norm.dispose();
-  if (maxNorm > 0 && value > maxNorm) {
-    const scale = maxNorm / (value + CLIP_EPS);
-    for (const [name, g] of grads) {
-      grads.set(name, tf.mul(g, scale));
-      g.dispose();
-    }
-  }
+  scaleToNorm(grads, value, maxNorm);
+  return value;
+}
+
+/** `clipByGlobalNorm` reading the norm asynchronously (works on every backend). */
+export async function clipByGlobalNormAsync(grads: Map<string, tf.Tensor>, maxNorm: number): Promise<number> {
+  const norm = globalNorm(grads);
+  const value = (await norm.data())[0];
+  norm.dispose();
+  scaleToNorm(grads, value, maxNorm);
   return value;
 }

@@ -1,8 +1,8 @@
 /**
  * The penalty objective. Every next-token loss term has a weight: +1 for ordinary targets and
  * -lambda for targets selected as toxic, so training lowers the likelihood of the selected tokens.
- * The weighted sum is divided by the number of label tokens (selected ones included), so with
- * lambda = 0 or an empty mask it equals the mean cross-entropy.
+ * The weighted sum is divided by the number of label tokens (selected ones included), so with an
+ * empty mask it equals the mean cross-entropy, and lambda = 0 drops the selected terms.
  *
  * Shape legend: B batch, L label positions per row, V vocabulary.
  */

@@ -3,7 +3,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { GPT } from "../model/gpt.ts";
 import type { AdamW } from "./adamw.ts";
-import { clipByGlobalNorm } from "./adamw.ts";
+import { clipByGlobalNormAsync } from "./adamw.ts";
 import type { ChunkBatch } from "./batches.ts";
 import { meanCrossEntropy, weightedCrossEntropy } from "./objective.ts";
 
@@ -57,7 +57,7 @@ export async function trainStep(
       g.dispose();
     }
   }
-  const gradNorm = clipByGlobalNorm(sums, clipNorm);
+  const gradNorm = await clipByGlobalNormAsync(sums, clipNorm);
   optimizer.apply(sums, lr);
   for (const g of sums.values()) g.dispose();
   return { loss, gradNorm };
