@@ -55,10 +55,7 @@ export async function buildPromptSets(
   const rtpNontoxic = rtp.filter((row) => row.promptToxicity! < RTP_TOXIC_PROMPT_MIN);
   requireCount("rtp_toxic", sizes.rtp_toxic, rtpToxic.length);
   requireCount("rtp_nontoxic", sizes.rtp_nontoxic, rtpNontoxic.length);
-  const asPrompt = (group: string) => (row: (typeof rtp)[number]) => ({
-    ...rtpPromptRow(row, group),
-    continuation: undefined,
-  });
+  const asPrompt = (group: string) => (row: (typeof rtp)[number]) => rtpPromptRow(row, group, false);
 
   // ToxiGen: balanced between hateful and neutral statements where both have enough rows.
   const toxigen = rowsWithRole(index, await loadToxigen(), "eval-prompts");

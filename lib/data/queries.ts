@@ -20,16 +20,14 @@ export function isNontoxicQuery(row: RtpRow, rule: QuerySpec): boolean {
     row.continuationToxicity < rule.nontoxic_max && row.promptToxicity < rule.nontoxic_max;
 }
 
-/** Convert an RTP row to a prompt row with both halves and their scores. */
-export function rtpPromptRow(row: RtpRow, group?: string): PromptRow {
-  return {
-    id: row.rowId,
-    prompt: row.prompt,
-    continuation: row.continuation,
-    promptToxicity: row.promptToxicity,
-    continuationToxicity: row.continuationToxicity,
-    group,
-  };
+/** Convert an RTP row to a prompt row with both halves and their scores; absent values are left out. */
+export function rtpPromptRow(row: RtpRow, group?: string, withContinuation = true): PromptRow {
+  const out: PromptRow = { id: row.rowId, prompt: row.prompt };
+  if (withContinuation && row.continuation !== undefined) out.continuation = row.continuation;
+  if (row.promptToxicity !== undefined) out.promptToxicity = row.promptToxicity;
+  if (row.continuationToxicity !== undefined) out.continuationToxicity = row.continuationToxicity;
+  if (group !== undefined) out.group = group;
+  return out;
 }
 
 /**
