@@ -1,6 +1,7 @@
 /**
  * JSON Schema (draft 2020-12) of the spec, generated from `SPEC_SCHEMA` so that editors can complete
- * and check spec files. Cross-field rules are not expressible there; the loader checks them.
+ * and check spec files. The loader alone checks cross-field rules and the required keys of mappings that
+ * a parent spec may supply, so this schema accepts a little more than the loader.
  */
 
 import { type AnySchema, isRequired, type ObjectSchema } from "./dsl.ts";
@@ -12,9 +13,16 @@ export type JsonSchema = Record<string, unknown>;
 /** Default location of the generated schema file, relative to the project root. */
 export const JSON_SCHEMA_PATH = "lib/spec/ifguide.schema.json";
 
+/**
+ * Where a mapping sits. Mappings outside lists deep-merge with a parent spec, so a file that uses
+ * `extends` may write them partially and their required keys are not enforced. Mappings inside list
+ * items replace the parent's list and must be complete.
+ */
+type Placement = "merged" | "replaced";
+
 /** Build the JSON Schema of the spec. */
 export function specJsonSchema(): JsonSchema {
-  const root = convert(SPEC_SCHEMA);
+  const root = convert(SPEC_SCHEMA, "merged");
   const properties = root.properties as Record<string, JsonSchema>;
   root.properties = {
     extends: {
@@ -24,6 +32,11 @@ export function specJsonSchema(): JsonSchema {
     },
     ...properties,
   };
+  const required = Object.entries(SPEC_SCHEMA.fields).filter(([, field]) => isRequired(field)).map(([key]) =>
+    key
+  );
+  // A spec without `extends` must name the top-level sections that have no defaults.
+  root.anyOf = [{ required: ["extends"] }, { required }];
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",
     title: "ifguide experiment spec",
@@ -40,7 +53,7 @@ function describe(schema: AnySchema): string {
   return schema.derived ? `${schema.description} (default: ${schema.derived})` : schema.description;
 }
 
-function convert(schema: AnySchema): JsonSchema {
+function convert(schema: AnySchema, placement: Placement): JsonSchema {
   const out: JsonSchema = { description: describe(schema) };
   if (schema.default !== undefined) out.default = schema.default;
 
@@ -63,50 +76,50 @@ function convert(schema: AnySchema): JsonSchema {
       return out;
     case "array":
       out.type = "array";
-      out.items = convert(schema.items);
+      out.items = convert(schema.items, "replaced");
       if (schema.minItems !== undefined) out.minItems = schema.minItems;
       if (schema.maxItems !== undefined) out.maxItems = schema.maxItems;
       return out;
     case "tuple":
       out.type = "array";
-      out.prefixItems = schema.items.map(convert);
+      out.prefixItems = schema.items.map((item) => convert(item, "replaced"));
       out.items = false;
       out.minItems = schema.items.length;
       out.maxItems = schema.items.length;
       return out;
     case "object":
-      return convertObject(schema, out);
+      return convertObject(schema, placement, out);
     case "record":
       out.type = "object";
       out.propertyNames = { pattern: schema.keyPattern.source };
-      out.additionalProperties = convert(schema.values);
-      if (schema.minEntries !== undefined) out.minProperties = schema.minEntries;
+      out.additionalProperties = convert(schema.values, placement);
+      if (schema.minEntries !== undefined && placement === "replaced") out.minProperties = schema.minEntries;
       return out;
     case "union":
-      out.anyOf = schema.options.map(convert);
+      out.anyOf = schema.options.map((option) => convert(option, placement));
       return out;
     case "unknown":
       return out;
   }
 }
 
-function convertObject(schema: ObjectSchema, out: JsonSchema): JsonSchema {
+function convertObject(schema: ObjectSchema, placement: Placement, out: JsonSchema): JsonSchema {
+  const properties = Object.entries(schema.fields).map(([key, field]) => [key, convert(field, placement)]);
   const mapping: JsonSchema = {
     type: "object",
-    properties: Object.fromEntries(
-      Object.entries(schema.fields).map(([key, field]) => [key, convert(field)]),
-    ),
+    properties: Object.fromEntries(properties),
     additionalProperties: false,
   };
   const required = Object.entries(schema.fields).filter(([, field]) => isRequired(field)).map(([key]) => key);
-  if (schema.presets) {
+  if (placement === "replaced" && schema.presets) {
     // A named preset supplies every required field; without one, all of them must be written out.
     mapping.anyOf = [{ required: [schema.presets.key] }, { required }];
-  } else if (required.length > 0) {
+  } else if (placement === "replaced" && required.length > 0) {
     mapping.required = required;
   }
   if (!schema.shorthand) return { ...out, ...mapping };
 
-  const { description: _description, default: _default, ...short } = convert(schema.fields[schema.shorthand]);
+  const shorthand = convert(schema.fields[schema.shorthand], placement);
+  const { description: _description, default: _default, ...short } = shorthand;
   return { ...out, anyOf: [short, mapping] };
 }

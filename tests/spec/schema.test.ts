@@ -43,7 +43,9 @@ Deno.test("json schema: covers every spec field", () => {
   const expected = ["extends", ...Object.keys(SPEC_SCHEMA.fields)];
   assert.deepEqual(Object.keys(properties), expected);
   assert.equal(schema.additionalProperties, false);
-  assert.deepEqual(schema.required, ["name", "data", "models", "arms"]);
+  assert.deepEqual(schema.anyOf, [{ required: ["extends"] }, {
+    required: ["name", "data", "models", "arms"],
+  }]);
 
   const arms = properties.arms.items as Record<string, unknown>;
   const [short, mapping] = arms.anyOf as Array<Record<string, unknown>>;
@@ -51,9 +53,13 @@ Deno.test("json schema: covers every spec field", () => {
   assert.deepEqual(mapping.required, ["kind"]);
 
   const model = properties.models.additionalProperties as Record<string, unknown>;
-  assert.deepEqual(model.anyOf, [{ required: ["preset"] }, {
-    required: ["d_model", "n_layers", "n_heads", "d_ff", "context"],
-  }]);
+  assert.equal(
+    model.anyOf,
+    undefined,
+    "model entries merge with a parent spec, so none of their keys is required",
+  );
+  const source = (properties.data.properties as Record<string, Record<string, unknown>>).sources;
+  assert.deepEqual((source.items as Record<string, unknown>).required, ["dataset", "label"]);
   const share = (properties.data.properties as Record<string, Record<string, unknown>>).toxic_share;
   assert.deepEqual([share.minimum, share.exclusiveMaximum, share.default], [0, 1, 0.05]);
 });
