@@ -9,7 +9,7 @@ const HELP = `usage: deno task validate [options] SPEC...
 Check experiment specs: YAML syntax, extends chains, unknown keys, types, ranges,
 cross-field rules and sweep paths. Every problem is printed with its file, line,
 column and dotted key path. SPEC is a .yaml/.yml file or a folder; a folder
-contributes the spec files directly inside it (not in subfolders).
+contributes every spec file below it (subfolders included, hidden ones skipped).
 
 options:
   --set PATH=VALUE       override a field after merging, e.g. --set selection.lambda=2
@@ -36,7 +36,7 @@ export interface ValidationResult {
   issues: SpecIssue[];
 }
 
-/** List the spec files named by the arguments: files as given, folders by their direct .yaml/.yml entries. */
+/** List the spec files named by the arguments: files as given, folders by every .yaml/.yml file below them. */
 async function collectFiles(targets: string[]): Promise<string[]> {
   const files: string[] = [];
   for (const target of targets) {
@@ -46,15 +46,23 @@ async function collectFiles(targets: string[]): Promise<string[]> {
     } catch {
       // A missing file is passed on, so the loader reports it like any other invalid spec.
     }
-    if (!isDirectory) {
-      files.push(target);
-      continue;
-    }
-    const names: string[] = [];
-    for await (const entry of Deno.readDir(target)) {
-      if (entry.isFile && /\.ya?ml$/.test(entry.name)) names.push(entry.name);
-    }
-    files.push(...names.sort().map((name) => join(target, name)));
+    if (isDirectory) files.push(...await specFilesBelow(target));
+    else files.push(target);
+  }
+  return files;
+}
+
+/** List the .yaml/.yml files below `dir` in sorted order, skipping folders whose names start with a dot. */
+async function specFilesBelow(dir: string): Promise<string[]> {
+  const entries: Deno.DirEntry[] = [];
+  for await (const entry of Deno.readDir(dir)) entries.push(entry);
+  entries.sort((a, b) => a.name.localeCompare(b.name, "en"));
+
+  const files: string[] = [];
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isFile && /\.ya?ml$/.test(entry.name)) files.push(path);
+    else if (entry.isDirectory && !entry.name.startsWith(".")) files.push(...await specFilesBelow(path));
   }
   return files;
 }
