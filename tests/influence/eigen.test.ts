@@ -1,5 +1,7 @@
 import assert from "assert";
+import { loadBlas } from "../../lib/backend/blas.ts";
 import { symmetricEigen } from "../../lib/influence/eigen.ts";
+import { decomposeSymmetric, resolvedEigenMethod } from "../../lib/influence/eigen_select.ts";
 import { matmul } from "../../lib/influence/dense.ts";
 import { Rng } from "../../lib/util/rng.ts";
 
@@ -107,4 +109,28 @@ Deno.test("symmetricEigen size 512 low rank", () => {
 Deno.test("symmetricEigen rejects bad input", () => {
   assert.throws(() => symmetricEigen(new Float64Array(5), 2), /expected n \* n/);
   assert.throws(() => symmetricEigen(Float64Array.from([1, NaN, NaN, 1]), 2), /non-finite/);
+});
+
+Deno.test("lapack and typescript agree", () => {
+  const blas = loadBlas("auto", 1);
+  if (typeof blas === "string" || !blas.dsyevd) {
+    console.log(`lapack comparison skipped: ${typeof blas === "string" ? blas : "no dsyevd in the library"}`);
+    return;
+  }
+  assert.equal(resolvedEigenMethod("auto"), "lapack");
+  const rng = Rng.derive(7, "eigen-lapack");
+  const n = 150;
+  const spectrum = Array.from({ length: n }, (_, i) => (i < 20 ? 0 : i + rng.next()));
+  const m = withSpectrum(spectrum, rng);
+  const lapack = decomposeSymmetric(m, n, "lapack");
+  const typescript = decomposeSymmetric(m, n, "typescript");
+  for (let i = 0; i < n; i++) {
+    assert.ok(Math.abs(lapack.values[i] - typescript.values[i]) < EIGEN_TOLERANCE * n, `value ${i}`);
+  }
+  // Eigenvectors of distinct eigenvalues agree up to sign.
+  for (let j = 20; j < n; j++) {
+    let dot = 0;
+    for (let k = 0; k < n; k++) dot += lapack.vectors[j * n + k] * typescript.vectors[j * n + k];
+    assert.ok(Math.abs(Math.abs(dot) - 1) < 1e-8, `vector ${j}: |dot| = ${Math.abs(dot)}`);
+  }
 });
