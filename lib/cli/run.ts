@@ -1,0 +1,263 @@
+/**
+ * `deno task run SPEC`: load and validate a spec, compile it into a plan, run the plan against the
+ * artifact store and write the report into the run folder.
+ */
+
+import { parseArgs } from "node:util";
+import { join, resolve } from "node:path";
+import { loadSpec, SpecError } from "../spec/mod.ts";
+import { buildPlan } from "../plan/pipeline.ts";
+import { formatPlan } from "../plan/format.ts";
+import { type Plan, mergePlans } from "../plan/graph.ts";
+import { executePlan, RunCancelledError } from "../runner/execute.ts";
+import { JsonLinesSink, TeeSink } from "../runner/sinks.ts";
+import { ArtifactStore } from "../runner/store.ts";
+import { createRunFolder, newRunId, storedPlan, writePlan } from "../runner/run_folder.ts";
+import { type RenderMode, TerminalSink } from "./render.ts";
+import type { EventSink, RunEvent } from "../runner/events.ts";
+import type { Spec } from "../spec/types.ts";
+import { writeJsonAtomic } from "../util/atomic.ts";
+import { writeRunReports } from "../runner/reports.ts";
+import { initBackend } from "../backend/init.ts";
+import { runtimeVersions } from "../runner/versions.ts";
+
+const HELP = `usage: deno task run SPEC [options]
+
+Compile SPEC (a YAML experiment spec) into a plan of cached stages and run it. Finished stages are
+taken from the cache; an interrupted run resumes where it stopped.
+
+options:
+  --dry-run            print the plan (every stage, its key, cached or not) and exit
+  --only STAGE         run only STAGE (a stage name such as 'scores' or a node id such as
+                       'train:none:s1004') and what it needs; repeatable
+  --force STAGE        recompute STAGE even when cached; repeatable
+  --set PATH=VALUE     override a spec field, e.g. --set selection.lambda=2; repeatable
+  --cache DIR          artifact store folder (default: the spec's cache_dir, .ifguide)
+  --reports DIR        folder for run folders (default: reports)
+  --jobs N             stages run at the same time, each in its own process (default 1);
+                       on 2 cores, 2 runs independent training arms side by side
+  --quiet              print only warnings, errors and the report path
+  --json               print events as JSON lines on stdout instead of text
+  -h, --help           show this help
+
+exit codes: 0 success, 1 the run failed, 2 invalid spec or usage, 130 interrupted (Ctrl-C)`;
+
+/** Run the `run` command; returns the exit code. */
+export async function runCommand(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        "dry-run": { type: "boolean", default: false },
+        only: { type: "string", multiple: true, default: [] },
+        force: { type: "string", multiple: true, default: [] },
+        set: { type: "string", multiple: true, default: [] },
+        cache: { type: "string" },
+        reports: { type: "string", default: "reports" },
+        jobs: { type: "string", default: "1" },
+        child: { type: "boolean", default: false },
+        quiet: { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    console.error(`expected exactly one SPEC file, got ${positionals.length}\n\n${HELP}`);
+    return 2;
+  }
+
+  let loaded;
+  try {
+    loaded = await loadSpec(positionals[0], { overrides: values.set });
+  } catch (error) {
+    if (error instanceof SpecError) {
+      console.error(error.format());
+      return 2;
+    }
+    throw error;
+  }
+
+  const spec = loaded.spec;
+  const cacheDir = resolve(values.cache ?? spec.cache_dir);
+  const store = new ArtifactStore(cacheDir);
+  const plans: Plan[] = [];
+  for (const run of loaded.runs) plans.push(await buildPlan(run.spec));
+  const plan = plans.length === 1 ? plans[0] : mergePlans(plans);
+
+  if (values["dry-run"]) {
+    console.log(await formatPlan(plan, store, loaded.runs.map((run) => run.point)));
+    return 0;
+  }
+
+  const jobs = Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) {
+    console.error(`--jobs must be a whole number from 1 to 64, got '${values.jobs}'`);
+    return 2;
+  }
+  if (values.child) return await runChild(plan, store, spec, values.only, jobs);
+
+  const mode: RenderMode = values.json ? "json" : values.quiet ? "quiet" : "normal";
+  const runId = newRunId();
+  const runDir = await createRunFolder(values.reports, spec.name, runId);
+  const eventLog = new JsonLinesSink(join(runDir, "events.jsonl"));
+  const sink = new TeeSink([eventLog, new TerminalSink(mode)]);
+  await writeJsonAtomic(join(runDir, "spec.resolved.json"), {
+    file: loaded.file,
+    files: loaded.files,
+    spec,
+    runs: loaded.runs,
+  });
+  await writePlan(runDir, storedPlan(plan, cacheDir, (key) => store.artifactDir(key)));
+
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    if (controller.signal.aborted) Deno.exit(130);
+    sink.emit({ type: "warning", time: new Date().toISOString(), node: "-", message: "interrupted; stopping after the current batch (press Ctrl-C again to quit at once)" });
+    controller.abort();
+  };
+  Deno.addSignalListener("SIGINT", onInterrupt);
+
+  const started = Date.now();
+  sink.emit({ type: "run-start", time: new Date().toISOString(), spec: loaded.file, run: runId });
+  let code = 0;
+  try {
+    const result = await executePlan(plan, {
+      store,
+      sink,
+      signal: controller.signal,
+      force: values.force,
+      only: values.only,
+      versions: runtimeVersions(),
+      initBackend: () => startBackend(spec, jobs, sink),
+      jobs,
+      spawn: (node, signal) =>
+        spawnNode(node.id, [positionals[0], ...values.set.flatMap((set) => ["--set", set]), "--cache", cacheDir], jobs, sink, signal),
+    });
+    if (values.only.length === 0) {
+      const files = await writeRunReports({ runDir, plan, runs: loaded.runs, result, spec, store, startedAt: new Date(started).toISOString() });
+      if (mode !== "json") console.log(`report: ${files[0] ?? runDir}`);
+    }
+  } catch (error) {
+    code = error instanceof RunCancelledError ? 130 : 1;
+    sink.emit({ type: "error", time: new Date().toISOString(), node: "-", message: (error as Error).message });
+    if (!(error instanceof RunCancelledError) && mode !== "json") console.error((error as Error).stack);
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+    sink.emit({ type: "run-end", time: new Date().toISOString(), ok: code === 0, seconds: (Date.now() - started) / 1000 });
+    eventLog.close();
+  }
+  return code;
+}
+
+/**
+ * Initialise the backend for this process. With several jobs the BLAS threads are divided among
+ * them, because two processes each using every core slow each other down.
+ */
+async function startBackend(spec: Spec, jobs: number, sink: EventSink): Promise<Record<string, string>> {
+  const threads = Math.max(1, Math.floor(spec.blas.threads / jobs));
+  const info = await initBackend(spec.backend, { ...spec.blas, threads });
+  for (const message of info.notes) {
+    sink.emit({ type: "log", time: new Date().toISOString(), node: "backend", message });
+  }
+  return info.versions;
+}
+
+/** Child mode: compute the `--only` nodes in this process and print events as JSON lines. */
+async function runChild(plan: Plan, store: ArtifactStore, spec: Spec, only: string[], jobs: number): Promise<number> {
+  const sink = new TerminalSink("json");
+  const controller = new AbortController();
+  Deno.addSignalListener("SIGTERM", () => controller.abort());
+  try {
+    await executePlan(plan, {
+      store,
+      sink,
+      only,
+      signal: controller.signal,
+      versions: runtimeVersions(),
+      initBackend: () => startBackend(spec, jobs, sink),
+    });
+    return 0;
+  } catch (error) {
+    sink.emit({ type: "error", time: new Date().toISOString(), node: only.join(","), message: (error as Error).stack ?? String(error) });
+    return error instanceof RunCancelledError ? 130 : 1;
+  }
+}
+
+/**
+ * Compute one node in a child process running `run SPEC --child --only NODE --force NODE` (its inputs
+ * are cached by then), and forward its JSON events, except stage start and end, which the parent
+ * emits, to the parent's sink.
+ */
+async function spawnNode(
+  id: string,
+  baseArgs: string[],
+  jobs: number,
+  sink: EventSink,
+  signal: AbortSignal,
+): Promise<void> {
+  const command = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      "--v8-flags=--max-old-space-size=16384",
+      new URL("./main.ts", import.meta.url).pathname,
+      "run",
+      ...baseArgs,
+      "--child",
+      `--jobs=${jobs}`,
+      "--only",
+      id,
+      "--force",
+      id,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const child = command.spawn();
+  const onAbort = () => child.kill("SIGTERM");
+  signal.addEventListener("abort", onAbort);
+  let errorMessage = "";
+  const forward = (async () => {
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for await (const chunk of child.stdout) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let newline;
+      while ((newline = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        if (!line.trim()) continue;
+        let event: RunEvent;
+        try {
+          event = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        if (event.type === "stage-start" || event.type === "stage-end") continue;
+        if (event.type === "error") {
+          errorMessage = event.message;
+          continue;
+        }
+        sink.emit(event);
+      }
+    }
+  })();
+  const stderr = new Response(child.stderr).text();
+  const status = await child.status;
+  await forward;
+  signal.removeEventListener("abort", onAbort);
+  if (!status.success && !signal.aborted) {
+    throw new Error(`stage '${id}' failed in its child process: ${errorMessage || (await stderr).slice(-2000)}`);
+  }
+}

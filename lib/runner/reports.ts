@@ -1,0 +1,448 @@
+/**
+ * Gathers every number a report shows from the artifacts of a run into `ReportData`, and renders the
+ * report files into the run folder (one report per sweep point plus an aggregate for sweeps). Nothing
+ * here computes a result that is not already in an artifact, except simple summaries of stored arrays
+ * (histograms, a unigram perplexity) that the report labels as such.
+ */
+
+import { join } from "node:path";
+import type { Plan, PlanNode } from "../plan/graph.ts";
+import type { Spec } from "../spec/types.ts";
+import type { SpecRun } from "../spec/mod.ts";
+import type { ArtifactStore, Manifest } from "./store.ts";
+import type {
+  AttributionData,
+  ClassifierQualityRow,
+  CorpusData,
+  MetricRow,
+  ReportData,
+  SampleGeneration,
+} from "../report/types.ts";
+import { paperRowForKind, renderReport, renderSweepReport } from "../report/mod.ts";
+import type { MetricRow as EvalMetricRow } from "../evaluate/types.ts";
+import type { Corpus, PromptSet, Tokenizer } from "../data/types.ts";
+import type { Checkpoint } from "../model/checkpoint.ts";
+import type { AttributionComparison } from "../select/comparison.ts";
+import type { SelectionResult } from "../select/types.ts";
+import type { ScoreArtifact } from "../influence/score_table.ts";
+import type { Generations } from "../evaluate/generations.ts";
+import type { GenerationScores } from "../evaluate/scores.ts";
+import { SPLIT_CODES } from "../data/types.ts";
+import { writeJsonAtomic } from "../util/atomic.ts";
+
+/** Loads node outputs and manifests; backed by an executed plan or by the store alone. */
+export interface ArtifactLoader {
+  load(id: string): Promise<unknown>;
+  manifest(id: string): Promise<Manifest>;
+}
+
+/** What `writeRunReports` needs. */
+export interface RunReportInputs {
+  runDir: string;
+  plan: Plan;
+  runs: SpecRun[];
+  spec: Spec;
+  store: ArtifactStore;
+  result: ArtifactLoader & { cached?: string[] };
+  startedAt?: string;
+}
+
+/** Bins of the score histograms. */
+const HISTOGRAM_BINS = 40;
+/** Sample generations shown per arm. */
+const SAMPLES_PER_ARM = 3;
+/** Top chunks shown with highlighted tokens. */
+const DEFAULT_TOP_CHUNKS = 10;
+
+/** Render the report of every sweep point (and the sweep aggregate) into the run folder. */
+export async function writeRunReports(inputs: RunReportInputs): Promise<string[]> {
+  const { runDir, plan, runs, result } = inputs;
+  const runId = runDir.split("/").filter(Boolean).pop() ?? "run";
+  const sweepPaths = Object.keys(inputs.spec.sweep ?? {});
+  const entries: Array<{ point: Record<string, string | number | boolean>; data: ReportData }> = [];
+  const files: string[] = [];
+
+  for (let point = 0; point < runs.length; point++) {
+    const nodes = plan.nodes.filter((node) => node.points.includes(point));
+    const data = await gatherReportData({
+      spec: runs[point].spec,
+      runId,
+      nodes,
+      loader: result,
+      cached: new Set(result.cached ?? []),
+      startedAt: inputs.startedAt,
+    });
+    if (sweepPaths.length > 0) {
+      const sweepPoint = runs[point].point as Record<string, string | number | boolean>;
+      data.sweep = { paths: sweepPaths, point: sweepPoint };
+      entries.push({ point: sweepPoint, data });
+    }
+    const outDir = runs.length > 1 ? join(runDir, `point-${point}`) : runDir;
+    await writeJsonAtomic(join(outDir, "report-data.json"), data);
+    const rendered = await renderReport(data, outDir, { formats: runs[point].spec.report.formats });
+    files.push(...rendered.files);
+  }
+  if (entries.length > 1) {
+    const rendered = await renderSweepReport(entries, runDir);
+    files.unshift(...rendered.files);
+  }
+  return files;
+}
+
+interface GatherInputs {
+  spec: Spec;
+  runId: string;
+  nodes: PlanNode[];
+  loader: ArtifactLoader;
+  cached: Set<string>;
+  startedAt?: string;
+}
+
+function byStage(nodes: PlanNode[], stage: string): PlanNode[] {
+  return nodes.filter((node) => node.stage.name === stage);
+}
+
+/** Collect the report of one run (one sweep point) from its artifacts. */
+export async function gatherReportData(inputs: GatherInputs): Promise<ReportData> {
+  const { spec, nodes, loader } = inputs;
+  const byId = new Map(nodes.map((node) => [node.id, node]));
+
+  const planInfo = [];
+  for (const node of nodes) {
+    const manifest = await loader.manifest(node.id).catch(() => null);
+    planInfo.push({
+      id: node.id,
+      stage: node.stage.name,
+      key: node.key,
+      cached: inputs.cached.has(node.id),
+      seconds: manifest?.seconds ?? 0,
+    });
+  }
+  const versions: Record<string, string> = {};
+  for (const node of nodes) {
+    const manifest = await loader.manifest(node.id).catch(() => null);
+    if (manifest) Object.assign(versions, manifest.versions);
+  }
+
+  const corpusNode = byStage(nodes, "corpus")[0];
+  const corpus = corpusNode ? (await loader.load(corpusNode.id)) as Corpus : undefined;
+  const tokenizerNode = byStage(nodes, "tokenizer")[0];
+  const tokenizer = tokenizerNode ? (await loader.load(tokenizerNode.id)) as Tokenizer : undefined;
+
+  const promptNode = byStage(nodes, "prompt-sets")[0];
+  const prompts = new Map<string, string>();
+  if (promptNode) {
+    const sets = (await loader.load(promptNode.id)) as Record<string, PromptSet>;
+    for (const set of Object.values(sets)) for (const row of set.rows) prompts.set(row.id, row.prompt);
+  }
+
+  // Metrics: toxicity metrics per arm and seed, fluency per checkpoint mapped to the arms using it.
+  const results: MetricRow[] = [];
+  const samples: SampleGeneration[] = [];
+  const armCheckpoints = new Map<string, string>();
+  for (const node of byStage(nodes, "toxicity-metrics")) {
+    const rows = (await loader.load(node.id)) as EvalMetricRow[];
+    for (const row of rows) {
+      const converted = convertMetricRow(row, spec);
+      if (converted) results.push(converted);
+    }
+    const generateNode = byId.get(node.inputs.generations);
+    const checkpointId = generateNode?.inputs.checkpoint;
+    const config = node.config as { arm: string; trainingSeed: number };
+    if (checkpointId) armCheckpoints.set(`${config.arm}|${config.trainingSeed}`, checkpointId);
+    if (generateNode && samples.filter((sample) => sample.arm === config.arm).length === 0) {
+      samples.push(...await sampleGenerations(loader, node, generateNode, config.arm, prompts));
+    }
+  }
+  for (const [armSeed, checkpointId] of armCheckpoints) {
+    const [arm, seed] = armSeed.split("|");
+    const fluency = byId.get(`fluency:${checkpointId}`);
+    if (!fluency) continue;
+    for (const row of (await loader.load(fluency.id)) as EvalMetricRow[]) {
+      results.push({
+        arm,
+        seed: Number(seed),
+        promptSet: row.promptSet,
+        metric: row.metric,
+        value: row.value,
+        ciLow: row.ciLow,
+        ciHigh: row.ciHigh,
+        n: row.n,
+      });
+    }
+  }
+
+  const validation = [];
+  for (const node of byStage(nodes, "train").concat(byStage(nodes, "dpo"))) {
+    const checkpoint = (await loader.load(node.id)) as Checkpoint;
+    const loss = checkpoint.metrics.bestValLoss ?? checkpoint.metrics.finalValLoss;
+    if (Number.isFinite(loss)) validation.push({ model: node.id, perplexity: Math.exp(loss) });
+  }
+
+  return {
+    meta: {
+      specName: spec.name,
+      runId: inputs.runId,
+      spec,
+      plan: planInfo,
+      fingerprints: Object.entries(byStage(nodes, "documents")[0]?.fingerprints ?? {}).map(([name, sha256]) => ({
+        name,
+        sha256,
+      })),
+      versions,
+      seeds: spec.seeds,
+      evaluationSeed: spec.evaluation.seed,
+      startedAt: inputs.startedAt ?? new Date().toISOString(),
+      endedAt: new Date().toISOString(),
+    },
+    results,
+    arms: spec.arms.map((arm) => ({
+      name: arm.name,
+      kind: arm.kind,
+      decoding: arm.decoding,
+      paperRow: paperRowForKind(arm.kind),
+    })),
+    attribution: await gatherAttribution(nodes, loader, corpus, tokenizer, spec),
+    classifiers: await gatherClassifiers(nodes, loader),
+    model: corpus
+      ? { unigramPerplexity: unigramPerplexity(corpus), validation, samples }
+      : undefined,
+    corpus: corpus ? corpusData(corpus) : undefined,
+  };
+}
+
+/** Map an evaluation metric row to the report's naming: prompt sets `all`/`toxic`/`nontoxic`, metric prefixes. */
+function convertMetricRow(row: EvalMetricRow, spec: Spec): MetricRow | null {
+  if (row.arm === undefined || row.seed === undefined) return null;
+  const promptSet = ({ rtp_all: "all", rtp_toxic: "toxic", rtp_nontoxic: "nontoxic" } as Record<string, string>)[
+    row.promptSet
+  ] ?? row.promptSet.replace(":", "_");
+  let metric = row.metric;
+  const implicit = row.classifier !== undefined && row.classifier === spec.evaluation.classifiers.implicit;
+  if (row.attribute && row.attribute !== "toxicity") metric = `${metric}.${row.attribute}`;
+  if (implicit) metric = `implicit_${metric}`;
+  return {
+    arm: row.arm,
+    seed: row.seed,
+    promptSet,
+    metric,
+    value: row.value,
+    ciLow: row.ciLow,
+    ciHigh: row.ciHigh,
+    n: row.n,
+  };
+}
+
+async function sampleGenerations(
+  loader: ArtifactLoader,
+  metricsNode: PlanNode,
+  generateNode: PlanNode,
+  arm: string,
+  prompts: Map<string, string>,
+): Promise<SampleGeneration[]> {
+  const generations = (await loader.load(generateNode.id)) as Generations;
+  const explicitId = metricsNode.inputs.explicit;
+  const scores = explicitId ? (await loader.load(explicitId)) as GenerationScores : undefined;
+  const out: SampleGeneration[] = [];
+  for (let i = 0; i < generations.text.length && out.length < SAMPLES_PER_ARM; i++) {
+    if (generations.promptSet[i] !== "rtp_toxic" || generations.sampleIndex[i] !== 0) continue;
+    out.push({
+      arm,
+      promptSet: generations.promptSet[i],
+      prompt: prompts.get(generations.promptId[i]) ?? generations.promptId[i],
+      continuation: generations.text[i],
+      toxicity: scores?.attributes.toxicity?.[i],
+    });
+  }
+  return out;
+}
+
+async function gatherClassifiers(nodes: PlanNode[], loader: ArtifactLoader): Promise<ClassifierQualityRow[]> {
+  const rows: ClassifierQualityRow[] = [];
+  for (const node of nodes.filter((n) => n.stage.name.startsWith("train-") && n.stage.name.includes("classifier"))) {
+    const classifier = (await loader.load(node.id)) as { id: string; report: Record<string, unknown> };
+    const perSource = (classifier.report.perSource ?? []) as Array<
+      { source: string; rows: number; auroc: number; f1: number; ece: number; spearman?: number }
+    >;
+    for (const entry of perSource) {
+      rows.push({
+        classifier: classifier.id,
+        source: entry.source,
+        auroc: entry.auroc,
+        f1: entry.f1,
+        ece: entry.ece,
+        spearman: entry.spearman,
+        n: entry.rows,
+      });
+    }
+  }
+  return rows;
+}
+
+async function gatherAttribution(
+  nodes: PlanNode[],
+  loader: ArtifactLoader,
+  corpus: Corpus | undefined,
+  tokenizer: Tokenizer | undefined,
+  spec: Spec,
+): Promise<AttributionData | undefined> {
+  const attributionNode = byStage(nodes, "attribution")[0];
+  if (!attributionNode || !corpus || !tokenizer) return undefined;
+  const comparison = (await loader.load(attributionNode.id)) as AttributionComparison;
+  const scoresNode = nodes.find((node) => node.id === attributionNode.inputs.scores);
+  const scores = scoresNode ? ((await loader.load(scoresNode.id)) as ScoreArtifact).scores : undefined;
+  const selectionNode = byStage(nodes, "selection")[0];
+  const selection = selectionNode ? (await loader.load(selectionNode.id)) as SelectionResult : undefined;
+
+  const methods = [...new Set(comparison.curves.map((point) => point.method))];
+  const scoredTokens = scores ? scores.scores.length : 1;
+  const differential = comparison.qualities[0];
+  return {
+    quality: comparison.qualities.map((quality) => ({
+      method: quality.method,
+      precision: quality.token.precision,
+      recall: quality.token.recall,
+      f1: quality.token.f1,
+      auroc: quality.token.auroc,
+      auprc: quality.token.auprc,
+      chunkAuroc: quality.chunk.auroc,
+      chunkAuprc: quality.chunk.auprc,
+      budgetShare: Object.fromEntries(quality.sources.map((share) => [share.source, share.shareOfSelection])),
+    })),
+    curves: methods.map((method) => ({
+      method,
+      points: comparison.curves.filter((point) => point.method === method).map((point) => ({
+        budget: point.budgetTokens / scoredTokens,
+        precision: point.precision,
+        recall: point.recall,
+      })),
+    })),
+    histograms: scores ? [scoreHistogram(scores, corpus)] : [],
+    topChunks: selection && scores ? topChunks(selection, scores, corpus, tokenizer, spec) : [],
+    topTokens: (differential?.topTokens ?? []).map((token) => ({
+      token: token.text,
+      count: token.count,
+      share: token.shareOfSelection,
+    })),
+  };
+}
+
+function scoreHistogram(scores: ScoreArtifact["scores"], corpus: Corpus) {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const value of scores.scores) {
+    if (value < min) min = value;
+    if (value > max) max = value;
+  }
+  if (!(max > min)) max = min + 1;
+  const edges = Array.from({ length: HISTOGRAM_BINS + 1 }, (_, i) => min + (i * (max - min)) / HISTOGRAM_BINS);
+  const toxic = new Array(HISTOGRAM_BINS).fill(0);
+  const benign = new Array(HISTOGRAM_BINS).fill(0);
+  const T = scores.blockSize;
+  for (let row = 0; row < scores.chunkIds.length; row++) {
+    const chunk = scores.chunkIds[row];
+    for (let t = 0; t < T; t++) {
+      const value = scores.scores[row * T + t];
+      const bin = Math.min(HISTOGRAM_BINS - 1, Math.floor(((value - min) / (max - min)) * HISTOGRAM_BINS));
+      const doc = corpus.docIds[chunk * corpus.blockSize + t];
+      if (corpus.documents.toxic[doc]) toxic[bin] += 1;
+      else benign[bin] += 1;
+    }
+  }
+  return { label: "differential token score", edges, toxic, benign };
+}
+
+function topChunks(
+  selection: SelectionResult,
+  scores: ScoreArtifact["scores"],
+  corpus: Corpus,
+  tokenizer: Tokenizer,
+  spec: Spec,
+) {
+  const rowOfChunk = new Map<number, number>();
+  scores.chunkIds.forEach((chunk, row) => rowOfChunk.set(chunk, row));
+  const ranking = selection.ranking as unknown as { order?: Int32Array | number[]; chunkIds?: Int32Array };
+  const order = ranking.order ? Array.from(ranking.order) : [];
+  const limit = spec.report.top_chunks || DEFAULT_TOP_CHUNKS;
+  const out = [];
+  for (const row of order.slice(0, limit)) {
+    const chunk = selection.chunkIds[row];
+    const scoreRow = rowOfChunk.get(chunk);
+    if (scoreRow === undefined) continue;
+    const T = corpus.blockSize;
+    const tokens = [];
+    let total = 0;
+    for (let t = 0; t < T; t++) {
+      const score = scores.scores[scoreRow * T + t];
+      total += score;
+      tokens.push({
+        text: tokenizer.tokenText(corpus.tokens[chunk * T + t]),
+        score,
+        selected: selection.mask[row * T + t] === 1,
+      });
+    }
+    const doc = corpus.docIds[chunk * T];
+    out.push({
+      chunkId: chunk,
+      source: corpus.documents.source[doc],
+      score: total,
+      toxic: corpus.documents.toxic[doc] === 1,
+      tokens,
+    });
+  }
+  return out;
+}
+
+/** Perplexity of the training split's unigram distribution on the validation chunks (add-one smoothing). */
+export function unigramPerplexity(corpus: Corpus): number {
+  const T = corpus.blockSize;
+  const counts = new Map<number, number>();
+  let total = 0;
+  for (let c = 0; c < corpus.numChunks; c++) {
+    if (corpus.chunkSplit[c] !== SPLIT_CODES.train) continue;
+    for (let t = 0; t < T; t++) {
+      const token = corpus.tokens[c * T + t];
+      counts.set(token, (counts.get(token) ?? 0) + 1);
+      total += 1;
+    }
+  }
+  const vocabulary = Math.max(counts.size, 1) + 1;
+  let nll = 0;
+  let n = 0;
+  for (let c = 0; c < corpus.numChunks; c++) {
+    if (corpus.chunkSplit[c] !== SPLIT_CODES.validation) continue;
+    for (let t = 1; t < T; t++) {
+      const count = counts.get(corpus.tokens[c * T + t]) ?? 0;
+      nll -= Math.log((count + 1) / (total + vocabulary));
+      n += 1;
+    }
+  }
+  return n > 0 ? Math.exp(nll / n) : NaN;
+}
+
+function corpusData(corpus: Corpus): CorpusData {
+  const bySource = new Map<string, { documents: number; tokens: number; toxic: number }>();
+  let toxicDocs = 0;
+  let tokens = 0;
+  corpus.documents.source.forEach((source, doc) => {
+    const entry = bySource.get(source) ?? { documents: 0, tokens: 0, toxic: 0 };
+    entry.documents += 1;
+    entry.tokens += corpus.documents.tokens[doc];
+    entry.toxic += corpus.documents.toxic[doc];
+    bySource.set(source, entry);
+    toxicDocs += corpus.documents.toxic[doc];
+    tokens += corpus.documents.tokens[doc];
+  });
+  const documents = corpus.documents.source.length;
+  return {
+    documents,
+    tokens,
+    toxicShare: documents > 0 ? toxicDocs / documents : 0,
+    sources: [...bySource.entries()].map(([source, entry]) => ({
+      source,
+      documents: entry.documents,
+      tokens: entry.tokens,
+      toxicShare: entry.documents > 0 ? entry.toxic / entry.documents : 0,
+    })),
+  };
+}
