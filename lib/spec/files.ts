@@ -13,6 +13,8 @@ import { MAX_SPEC_BYTES, type ParsedYaml, parseYaml, SourceText } from "./yaml_s
 export interface MergedTree {
   value: Record<string, unknown>;
   positions: PositionMap;
+  /** False when a parent in the `extends` chain could not be loaded, so keys it would supply are missing. */
+  complete: boolean;
 }
 
 /** Settings and state of one load: the project root, every file read, and the issues found. */
@@ -81,17 +83,17 @@ export async function loadMerged(
     });
     return undefined;
   }
-  const child: MergedTree = { value: parsed.value, positions: parsed.positions };
+  const child: MergedTree = { value: parsed.value, positions: parsed.positions, complete: true };
   if (!Object.hasOwn(child.value, "extends")) return child;
 
   const parentPath = resolveExtends(path, child, context, chain);
   delete child.value.extends;
   child.positions.removeSubtree(["extends"]);
-  if (parentPath === undefined) return undefined;
+  if (parentPath === undefined) return { ...child, complete: false };
   const parent = await loadMerged(parentPath, context, [...chain, path]);
-  if (!parent) return undefined;
+  if (!parent) return { ...child, complete: false };
   mergeTrees(parent, child, []);
-  return parent;
+  return { ...parent, complete: parent.complete };
 }
 
 /** Check the `extends` value of `child` and return the absolute parent path, or report why not. */

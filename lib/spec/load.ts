@@ -13,7 +13,7 @@ import { fillDerived, tokenizerVocabSize } from "./resolve.ts";
 import { SPEC_SCHEMA } from "./schema.ts";
 import { gridPoints, gridSize, MAX_SWEEP_RUNS, sweepPathProblem, type SweepPoint } from "./sweep.ts";
 import type { Spec } from "./types.ts";
-import { orderBySchema, type Reporter, validateNode } from "./validate.ts";
+import { MISSING_KEY_PREFIX, orderBySchema, type Reporter, validateNode } from "./validate.ts";
 
 /** One single-run spec of a sweep, with the values its swept paths take. */
 export interface SpecRun {
@@ -55,6 +55,12 @@ export async function loadSpec(path: string, options: LoadSpecOptions = {}): Pro
   const tree = await loadMerged(file, context);
   if (!tree) throw new SpecError(sortIssues(context.issues));
   applyOverrides(tree.value, tree.positions, options.overrides ?? [], context.issues);
+  if (!tree.complete) {
+    // A parent failed to load: still report what the files that did load got wrong (unknown keys,
+    // types, ranges), but not the keys the missing parent would have supplied.
+    checkWrittenKeys(tree.value, tree.positions, context.issues, displayName(file));
+    throw new SpecError(sortIssues(context.issues));
+  }
 
   const result = resolveTree(tree.value, tree.positions, { projectRoot }, context.issues, displayName(file));
   if (context.issues.length > 0 || !result.spec) throw new SpecError(sortIssues(context.issues));
@@ -184,6 +190,20 @@ function materializeContainers(
     if (written !== undefined && written !== null) continue;
     setPath(tree, prefix, structuredClone(getPath(base, prefix)));
   }
+}
+
+/** Validate the keys a partial tree writes, without missing-key reports or cross-field checks. */
+function checkWrittenKeys(
+  tree: unknown,
+  positions: PositionMap,
+  issues: SpecIssue[],
+  fallbackFile: string,
+): void {
+  const report = reporterFor(positions, issues, fallbackFile);
+  const reportWritten: Reporter = (path, message, hint, at) => {
+    if (!message.startsWith(MISSING_KEY_PREFIX)) report(path, message, hint, at);
+  };
+  validateNode(SPEC_SCHEMA, expandShorthands(SPEC_SCHEMA, tree), [], reportWritten);
 }
 
 function reporterFor(positions: PositionMap, issues: SpecIssue[], fallbackFile: string): Reporter {

@@ -20,6 +20,9 @@ import { isMapping, type Segment } from "./positions.ts";
 /** Receives each problem found; `at: "key"` places it on the key instead of the value. */
 export type Reporter = (path: Segment[], message: string, hint?: string, at?: "key" | "value") => void;
 
+/** Start of the message reported for a required key that is absent. */
+export const MISSING_KEY_PREFIX = "missing required key";
+
 /** Render a value for a message: JSON, cut to 60 characters. */
 export function showValue(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
@@ -88,7 +91,7 @@ export function validateNode(schema: AnySchema, value: unknown, path: Segment[],
     const key = path.at(-1);
     report(
       path,
-      `missing required key "${String(key)}"`,
+      `${MISSING_KEY_PREFIX} "${String(key)}"`,
       `${schema.description}: ${describeSchema(schema)}`,
       "key",
     );
