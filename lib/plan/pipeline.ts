@@ -42,6 +42,9 @@ import {
 } from "./adapters.ts";
 import { withInputs } from "./remap.ts";
 
+/** Selection settings recorded for arms whose data does not depend on them. */
+const NEUTRAL_SELECTION = { percentile: 0, window: 0, budget_fraction: 0, budget_tokens: 0, lambda: 0 };
+
 /** Node ids of the shared (arm-independent) part of the plan. */
 interface SharedNodes {
   corpus: string;
@@ -156,8 +159,10 @@ function dataNode(builder: PlanBuilder, spec: Spec, shared: SharedNodes, arm: Ar
   const dataArm = dataKind === "none" ? noneArm(arm.model) : arm;
   // Only what shapes the data goes into the key: not the arm's name, model, decoding or DPO settings.
   const keyArm = { ...dataArm, name: dataArm.kind, model: "", decoding: "sample" as const };
+  // Standard training reads nothing of the selection settings, so they stay out of its key.
+  const selection = dataKind === "none" ? NEUTRAL_SELECTION : spec.selection;
   return builder.add(id, armDataStage, {
-    config: { arm: keyArm, selection: spec.selection },
+    config: { arm: keyArm, selection },
     inputs,
     seed: spec.seed,
   });
@@ -221,7 +226,7 @@ function addInfluence(
     differential: scoreTable(inputs).scores,
     plain: inputs.plain ? (inputs.plain as { scores: unknown }).scores : undefined,
   })), {
-    config: { selection: spec.selection, seed: spec.seed },
+    config: { selection: { ...selectionKey, lambda: 0 }, seed: spec.seed },
     inputs: { corpus: shared.corpus, tokenizer: shared.tokenizer, scores, ...(plain ? { plain } : {}) },
   });
 }
