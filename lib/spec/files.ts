@@ -36,14 +36,19 @@ function fileIssue(file: string, message: string, hint: string): SpecIssue {
 
 /** Read and parse one file; problems go to `context.issues`. */
 async function readSpecFile(path: string, context: FileContext): Promise<ParsedYaml | undefined> {
-  let size: number;
+  let info: Deno.FileInfo;
   try {
-    size = (await Deno.stat(path)).size;
+    info = await Deno.stat(path);
   } catch (error) {
     const reason = error instanceof Deno.errors.NotFound ? "file not found" : `cannot read file (${error})`;
     context.issues.push(fileIssue(path, reason, "check the path; it is resolved from the working directory"));
     return undefined;
   }
+  if (!info.isFile) {
+    context.issues.push(fileIssue(path, "not a regular file", "name a .yaml spec file"));
+    return undefined;
+  }
+  const size = info.size;
   if (size > MAX_SPEC_BYTES) {
     const message = `file is ${size} bytes, larger than the ${MAX_SPEC_BYTES}-byte limit for specs`;
     context.issues.push(fileIssue(path, message, "split the spec with extends, or move data out of it"));

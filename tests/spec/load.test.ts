@@ -278,8 +278,14 @@ Deno.test("safety: files over 1 MiB rejected", async () => {
   assert.match(issues[0].message, /larger than the 1048576-byte limit/);
 });
 
-Deno.test("safety: missing file reported", async () => {
-  const issues = await issuesOf(loadSpec(join(GOOD_DIR, "no-such-spec.yaml"), { projectRoot: PROJECT_ROOT }));
-  assert.equal(issues.length, 1);
-  assert.match(issues[0].message, /file not found/);
+Deno.test("files: missing file or folder reported", async () => {
+  const missing = await issuesOf(
+    loadSpec(join(GOOD_DIR, "no-such-spec.yaml"), { projectRoot: PROJECT_ROOT }),
+  );
+  assert.equal(missing.length, 1);
+  assert.match(missing[0].message, /file not found/);
+
+  const folder = await issuesOf(loadSpec(GOOD_DIR, { projectRoot: PROJECT_ROOT }));
+  assert.equal(folder.length, 1);
+  assert.match(folder[0].message, /not a regular file/);
 });
