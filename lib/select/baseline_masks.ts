@@ -3,7 +3,7 @@
  * mask, and the chunks removed by plain (non-differential) chunk-level influence.
  */
 
-import type { Corpus } from "../data/types.ts";
+import { type Corpus, SPLIT_CODES } from "../data/types.ts";
 import type { Rng } from "../util/rng.ts";
 import type { TokenScores } from "./types.ts";
 
@@ -32,7 +32,7 @@ export function toxicTokenMask(corpus: Corpus, chunkIds: Int32Array): Uint8Array
 /** Corpus chunk ids of the training split, ascending. */
 export function trainingChunkIds(corpus: Corpus): Int32Array {
   const ids: number[] = [];
-  for (let c = 0; c < corpus.numChunks; c++) if (corpus.chunkSplit[c] === 0) ids.push(c);
+  for (let c = 0; c < corpus.numChunks; c++) if (corpus.chunkSplit[c] === SPLIT_CODES.train) ids.push(c);
   return Int32Array.from(ids);
 }
 
