@@ -31,7 +31,7 @@ export function showValue(value: unknown): string {
 
 function typeName(value: unknown): string {
   if (value === null || value === undefined) return "nothing";
-  if (Array.isArray(value)) return "a list";
+  if (Array.isArray(value)) return `a list of ${value.length} ${value.length === 1 ? "item" : "items"}`;
   if (typeof value === "object") return "a mapping";
   return `${typeof value} ${showValue(value)}`;
 }

@@ -4,13 +4,26 @@
  * cannot expand into a huge tree.
  */
 
-import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  visit,
+} from "yaml";
 import type { SpecIssue } from "./errors.ts";
 import { type NodePositions, type Position, PositionMap, type Segment } from "./positions.ts";
 
 /** Largest spec file accepted, in bytes. */
 export const MAX_SPEC_BYTES = 1024 * 1024;
-/** Alias expansions allowed per document (passed to the yaml package as `maxAliasCount`). */
+/**
+ * Limit passed to the yaml package as `maxAliasCount`: for each anchor, the number of aliases to it
+ * times the number of aliases nested inside it may not exceed this (100 is the package's default).
+ */
 export const MAX_ALIAS_COUNT = 100;
 /** Nodes visited per document after alias expansion; a second guard against expansion bombs. */
 export const MAX_NODES = 200_000;
@@ -75,7 +88,8 @@ export function parseYaml(source: SourceText, issues: SpecIssue[]): ParsedYaml |
   }
   for (const warning of doc.warnings) {
     if (warning.code === "TAG_RESOLVE_FAILED") continue; // reported below as a rejected tag
-    issues.push(source.issue(warning.pos[0], "", `YAML problem: ${yamlMessage(warning.message)}`));
+    const message = `YAML problem: ${yamlMessage(warning.message)}`;
+    issues.push(source.issue(warning.pos[0], "", message, "rewrite this part as plain YAML data"));
   }
   if (issues.length > before) return undefined;
 
@@ -100,20 +114,25 @@ function checkAliasExpansion(doc: Document, source: SourceText, issues: SpecIssu
     return true;
   } catch (error) {
     if (!(error instanceof ReferenceError)) throw error;
-    const offset = firstAliasOffset(source.text);
     issues.push(source.issue(
-      offset,
+      firstAliasOffset(doc),
       "",
       `YAML aliases expand to too many nodes (${error.message})`,
-      `aliases may expand at most ${MAX_ALIAS_COUNT} times in total; write the repeated values out or use extends`,
+      `an anchor's uses times the aliases inside it may not exceed ${MAX_ALIAS_COUNT}; write the values out or use extends`,
     ));
     return false;
   }
 }
 
-function firstAliasOffset(text: string): number {
-  const match = /(^|[\s,[{:-])\*[^\s,\]}]+/.exec(text);
-  return match ? match.index + match[1].length : 0;
+function firstAliasOffset(doc: Document): number {
+  let offset = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return offset;
 }
 
 /** Write a core-schema tag such as `tag:yaml.org,2002:int` in its source form `!!int`. */
