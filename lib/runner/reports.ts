@@ -19,7 +19,6 @@ import type {
   SampleGeneration,
 } from "../report/types.ts";
 import { paperRowForKind, renderReport, renderSweepReport } from "../report/mod.ts";
-import type { MetricRow as EvalMetricRow } from "../evaluate/types.ts";
 import type { Corpus, PromptSet, Tokenizer } from "../data/types.ts";
 import type { Checkpoint } from "../model/checkpoint.ts";
 import type { AttributionComparison } from "../select/comparison.ts";
@@ -141,11 +140,8 @@ export async function gatherReportData(inputs: GatherInputs): Promise<ReportData
   const samples: SampleGeneration[] = [];
   const armCheckpoints = new Map<string, string>();
   for (const node of byStage(nodes, "toxicity-metrics")) {
-    const rows = (await loader.load(node.id)) as EvalMetricRow[];
-    for (const row of rows) {
-      const converted = convertMetricRow(row, spec);
-      if (converted) results.push(converted);
-    }
+    const rows = (await loader.load(node.id)) as MetricRow[];
+    results.push(...rows);
     const generateNode = byId.get(node.inputs.generations);
     const checkpointId = generateNode?.inputs.checkpoint;
     const config = node.config as { arm: string; trainingSeed: number };
@@ -158,17 +154,8 @@ export async function gatherReportData(inputs: GatherInputs): Promise<ReportData
     const [arm, seed] = armSeed.split("|");
     const fluency = byId.get(`fluency:${checkpointId}`);
     if (!fluency) continue;
-    for (const row of (await loader.load(fluency.id)) as EvalMetricRow[]) {
-      results.push({
-        arm,
-        seed: Number(seed),
-        promptSet: row.promptSet,
-        metric: row.metric,
-        value: row.value,
-        ciLow: row.ciLow,
-        ciHigh: row.ciHigh,
-        n: row.n,
-      });
+    for (const row of (await loader.load(fluency.id)) as MetricRow[]) {
+      results.push({ ...row, arm, seed: Number(seed) });
     }
   }
 
@@ -196,6 +183,7 @@ export async function gatherReportData(inputs: GatherInputs): Promise<ReportData
       endedAt: new Date().toISOString(),
     },
     results,
+    classifierRoles: { explicit: spec.evaluation.classifiers.explicit, implicit: spec.evaluation.classifiers.implicit },
     arms: spec.arms.map((arm) => ({
       name: arm.name,
       kind: arm.kind,
@@ -208,28 +196,6 @@ export async function gatherReportData(inputs: GatherInputs): Promise<ReportData
       ? { unigramPerplexity: unigramPerplexity(corpus), validation, samples }
       : undefined,
     corpus: corpus ? corpusData(corpus) : undefined,
-  };
-}
-
-/** Map an evaluation metric row to the report's naming: prompt sets `all`/`toxic`/`nontoxic`, metric prefixes. */
-function convertMetricRow(row: EvalMetricRow, spec: Spec): MetricRow | null {
-  if (row.arm === undefined || row.seed === undefined) return null;
-  const promptSet = ({ rtp_all: "all", rtp_toxic: "toxic", rtp_nontoxic: "nontoxic" } as Record<string, string>)[
-    row.promptSet
-  ] ?? row.promptSet.replace(":", "_");
-  let metric = row.metric;
-  const implicit = row.classifier !== undefined && row.classifier === spec.evaluation.classifiers.implicit;
-  if (row.attribute && row.attribute !== "toxicity") metric = `${metric}.${row.attribute}`;
-  if (implicit) metric = `implicit_${metric}`;
-  return {
-    arm: row.arm,
-    seed: row.seed,
-    promptSet,
-    metric,
-    value: row.value,
-    ciLow: row.ciLow,
-    ciHigh: row.ciHigh,
-    n: row.n,
   };
 }
 
