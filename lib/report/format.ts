@@ -23,7 +23,10 @@ export function escapeHtml(text: string): string {
 }
 
 /** Characters that start inline Markdown constructs anywhere in a line (emphasis, code, cells). */
-const MARKDOWN_INLINE = /[\\`*_|~]/g;
+const MARKDOWN_INLINE = /[\\`*|~]/g;
+
+/** An underscore that can open or close emphasis: one not inside a word (`rtp_all` is safe). */
+const MARKDOWN_UNDERSCORE = /(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g;
 
 /** A `]` that would close a link, image or reference: followed by `(`, `[` or `:`. */
 const MARKDOWN_LINK_CLOSE = /\](?=[([:])/g;
@@ -40,6 +43,7 @@ export function escapeMarkdown(text: string): string {
     .replaceAll("<", "&lt;")
     .replaceAll(">", "&gt;")
     .replace(MARKDOWN_INLINE, (character) => `\\${character}`)
+    .replace(MARKDOWN_UNDERSCORE, "\\_")
     .replace(MARKDOWN_LINK_CLOSE, "\\]")
     .replace(/\r\n|\r|\n/g, " ");
 }

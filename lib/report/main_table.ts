@@ -18,6 +18,7 @@ import {
   baselineArm,
   intervalCell,
   type MetricGroup,
+  type MetricQuery,
   type MetricTable,
   orderArms,
   valueCell,
@@ -30,7 +31,10 @@ import {
   type PaperQuantity,
   paperReduction,
 } from "./paper.ts";
-import type { ArmInfo, PaperRow } from "./types.ts";
+import type { ArmInfo, ClassifierRoles, PaperRow } from "./types.ts";
+
+/** Attribute of the toxicity columns; every classifier reports it. */
+export const TOXICITY_ATTRIBUTE = "toxicity";
 
 /** A column of the main table and where its value comes from. */
 export interface MainColumn {
@@ -38,21 +42,38 @@ export interface MainColumn {
   metric: string;
   /** Prompt set to match; absent for fluency metrics, which match any evaluation set. */
   promptSet?: string;
+  /** Classifier whose `toxicity` attribute the column reads; absent for fluency metrics. */
+  role?: keyof ClassifierRoles;
   /** The paper's quantity for this column, when the paper reports one. */
   paper?: PaperQuantity;
 }
 
 /** Columns of the main table, in the paper's order. */
 export const MAIN_COLUMNS: readonly MainColumn[] = [
-  { label: "EMT all", metric: "emt", promptSet: "all", paper: "emtAll" },
-  { label: "TP all", metric: "tp", promptSet: "all", paper: "tpAll" },
-  { label: "EMT toxic", metric: "emt", promptSet: "toxic", paper: "emtToxic" },
-  { label: "TP toxic", metric: "tp", promptSet: "toxic", paper: "tpToxic" },
-  { label: "implicit EMT", metric: "implicit_emt", promptSet: "all" },
-  { label: "implicit TP", metric: "implicit_tp", promptSet: "all" },
+  { label: "EMT all", metric: "emt", promptSet: "rtp_all", role: "explicit", paper: "emtAll" },
+  { label: "TP all", metric: "tp", promptSet: "rtp_all", role: "explicit", paper: "tpAll" },
+  { label: "EMT toxic", metric: "emt", promptSet: "rtp_toxic", role: "explicit", paper: "emtToxic" },
+  { label: "TP toxic", metric: "tp", promptSet: "rtp_toxic", role: "explicit", paper: "tpToxic" },
+  { label: "implicit EMT", metric: "emt", promptSet: "rtp_all", role: "implicit" },
+  { label: "implicit TP", metric: "tp", promptSet: "rtp_all", role: "implicit" },
   { label: "perplexity", metric: "perplexity", paper: "perplexity" },
   { label: "LAMBADA", metric: "lambada_last_token", paper: "lambada" },
 ];
+
+/** Metric groups with the arms and the classifier roles needed to read them. */
+export interface ReportContext {
+  table: MetricTable;
+  arms: ArmInfo[];
+  roles: ClassifierRoles;
+}
+
+/** The query a column makes, or undefined when its classifier role has no classifier in this run. */
+export function columnQuery(column: MainColumn, roles: ClassifierRoles): MetricQuery | undefined {
+  if (!column.role) return { metric: column.metric, promptSet: column.promptSet };
+  const classifier = roles[column.role];
+  if (!classifier) return undefined;
+  return { metric: column.metric, promptSet: column.promptSet, attribute: TOXICITY_ATTRIBUTE, classifier };
+}
 
 /** Columns that get a reduction factor against `none` (lower is better for these). */
 export const REDUCTION_COLUMNS: readonly MainColumn[] = MAIN_COLUMNS.slice(0, 4);
@@ -81,26 +102,27 @@ export interface Reduction {
 }
 
 /** Look up the group of a main-table column for an arm. */
-export function lookup(table: MetricTable, arm: string, column: MainColumn): MetricGroup | undefined {
-  return table.get(arm, column.metric, column.promptSet);
+export function lookup(context: ReportContext, arm: string, column: MainColumn): MetricGroup | undefined {
+  const query = columnQuery(column, context.roles);
+  return query ? context.table.get(arm, query) : undefined;
 }
 
 /** Reduction factors of every arm against the `none` arm, for the toxicity columns. */
-export function computeReductions(table: MetricTable, arms: ArmInfo[]): Reduction[] {
-  const baseline = baselineArm(arms);
+export function computeReductions(context: ReportContext): Reduction[] {
+  const baseline = baselineArm(context.arms);
   if (!baseline) return [];
   const reductions: Reduction[] = [];
-  for (const arm of orderArms(arms)) {
+  for (const arm of orderArms(context.arms)) {
     for (const column of REDUCTION_COLUMNS) {
-      const base = lookup(table, baseline.name, column);
-      const value = lookup(table, arm.name, column);
+      const base = lookup(context, baseline.name, column);
+      const value = lookup(context, arm.name, column);
       if (!base || !value) continue;
       const ours = value.value > 0 ? base.value / value.value : Number.NaN;
       const paper = arm.paperRow && column.paper ? paperReduction(arm.paperRow, column.paper) : null;
       reductions.push({ kind: "reduction", arm: arm.name, column, ours, paper });
     }
-    const base = lookup(table, baseline.name, CHANGE_COLUMN);
-    const value = lookup(table, arm.name, CHANGE_COLUMN);
+    const base = lookup(context, baseline.name, CHANGE_COLUMN);
+    const value = lookup(context, arm.name, CHANGE_COLUMN);
     if (base && value) {
       const ours = base.value > 0 ? value.value / base.value - 1 : Number.NaN;
       const paper = arm.paperRow ? paperChange(arm.paperRow, CHANGE_COLUMN.paper!) : null;
@@ -115,19 +137,19 @@ function seedCount(table: MetricTable): number {
 }
 
 /** The main table: one row per arm, a value and a 95% CI column per metric. */
-export function mainTableBlock(table: MetricTable, arms: ArmInfo[]): Block {
+export function mainTableBlock(context: ReportContext): Block {
   const columns: Column[] = [textColumn("arm"), textColumn("paper row")];
   for (const column of MAIN_COLUMNS) columns.push(numberColumn(column.label), numberColumn("95% CI"));
-  const rows = orderArms(arms).map((arm) => {
+  const rows = orderArms(context.arms).map((arm) => {
     const row = [arm.name, arm.paperRow ? PAPER_ROW_NAMES[arm.paperRow] : "-"];
     for (const column of MAIN_COLUMNS) {
-      const group = lookup(table, arm.name, column);
+      const group = lookup(context, arm.name, column);
       const decimals = decimalsFor(column.metric);
       row.push(valueCell(group, decimals), intervalCell(group, decimals));
     }
     return row;
   });
-  const seeds = seedCount(table);
+  const seeds = seedCount(context.table);
   const caption = seeds > 1
     ? `Means ± standard deviation over ${seeds} training seeds; each CI column spans the per-seed 95% intervals.`
     : "Values with 95% confidence intervals; EMT and TP on RealToxicityPrompts prompts.";
@@ -207,8 +229,8 @@ function describe(group: MetricGroup, decimals: number): string {
 }
 
 /** Blocks stating whether IF-Guide beats DPO and RAD on toxic-prompt TP and EMT, computed from the data. */
-export function verdictBlocks(table: MetricTable, arms: ArmInfo[], withPaper = true): Block[] {
-  const byRow = (row: PaperRow) => arms.find((arm) => arm.paperRow === row);
+export function verdictBlocks(context: ReportContext, withPaper = true): Block[] {
+  const byRow = (row: PaperRow) => context.arms.find((arm) => arm.paperRow === row);
   const ifguide = byRow("ifguide");
   const rivals = [byRow("dpo"), byRow("rad")].filter((arm): arm is ArmInfo => arm !== undefined);
   if (!ifguide || rivals.length === 0) {
@@ -219,15 +241,15 @@ export function verdictBlocks(table: MetricTable, arms: ArmInfo[], withPaper = t
     }];
   }
 
-  const columns = REDUCTION_COLUMNS.filter((column) => column.promptSet === "toxic");
+  const columns = REDUCTION_COLUMNS.filter((column) => column.promptSet === "rtp_toxic");
   const items: string[] = [];
   let comparisons = 0;
   let lower = 0;
   let disjoint = 0;
   for (const rival of rivals) {
     for (const column of columns) {
-      const ours = lookup(table, ifguide.name, column);
-      const other = lookup(table, rival.name, column);
+      const ours = lookup(context, ifguide.name, column);
+      const other = lookup(context, rival.name, column);
       const decimals = decimalsFor(column.metric);
       if (!ours || !other) {
         items.push(`${column.label}, ${ifguide.name} vs ${rival.name}: ${MISSING} (a value is missing).`);

@@ -1,32 +1,48 @@
 /**
- * Groups metric rows by (arm, prompt set, metric) across training seeds and looks them up for tables.
- * A group of one seed shows that seed's value and interval. A group of several seeds shows the mean,
- * the sample standard deviation across seeds, and the envelope of the per-seed 95% intervals.
+ * Groups metric rows by (arm, prompt set, metric, attribute, classifier) across training seeds and
+ * looks them up for tables. A group of one seed shows that seed's value and interval. A group of
+ * several seeds shows the mean, the sample standard deviation across seeds, and the envelope of the
+ * per-seed 95% intervals. A row without a seed is a value already pooled over seeds: when a group has
+ * one, its value and interval are shown, and the per-seed rows only supply the standard deviation.
  */
 
 import { formatInterval, formatNumber, MISSING } from "./format.ts";
 import type { ArmInfo, MetricRow, PaperRow } from "./types.ts";
 
-/** Values of one (arm, prompt set, metric) across seeds. */
+/** Fields that select metric groups; an absent field matches any value. */
+export interface MetricQuery {
+  metric: string;
+  promptSet?: string;
+  attribute?: string;
+  classifier?: string;
+}
+
+/** Values of one (arm, prompt set, metric, attribute, classifier) across seeds. */
 export interface MetricGroup {
   arm: string;
   promptSet: string;
   metric: string;
-  /** The value for one seed, or the mean across seeds. */
+  attribute?: string;
+  classifier?: string;
+  /** The value for one seed, the pooled value, or the mean across seeds. */
   value: number;
-  /** Interval of one seed, or the envelope of all seeds' intervals (absent when any seed lacks one). */
+  /** Interval of one seed or of the pooled row, or the envelope of all seeds' intervals. */
   ciLow?: number;
   ciHigh?: number;
-  /** Sample standard deviation across seeds; absent for one seed. */
+  /** Sample standard deviation across seeds; absent for fewer than two seeds. */
   seedSd?: number;
-  /** Seeds in the group, in row order. */
+  /** Seeds of the per-seed rows, in row order. */
   seeds: number[];
-  /** Sum of `n` over seeds. */
+  /** `n` of the pooled row, or the sum of `n` over seeds. */
   n: number;
+  /** The rows behind the group, in input order. */
+  rows: MetricRow[];
 }
 
-function groupKey(arm: string, promptSet: string, metric: string): string {
-  return JSON.stringify([arm, promptSet, metric]);
+function groupKey(
+  row: { arm?: string; promptSet: string; metric: string; attribute?: string; classifier?: string },
+) {
+  return JSON.stringify([row.arm, row.promptSet, row.metric, row.attribute ?? null, row.classifier ?? null]);
 }
 
 function mean(values: number[]): number {
@@ -38,89 +54,114 @@ function sampleSd(values: number[]): number {
   return Math.sqrt(values.reduce((sum, value) => sum + (value - average) ** 2, 0) / (values.length - 1));
 }
 
+/** A bound that is absent, null (NaN after a JSON round trip) or NaN counts as missing. */
+function finiteOrUndefined(value: number | null | undefined): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+}
+
+/** A value that is null after a JSON round trip becomes NaN, which tables show as `n/a`. */
+export function numericValue(value: number | null | undefined): number {
+  return typeof value === "number" ? value : Number.NaN;
+}
+
 function combine(rows: MetricRow[]): MetricGroup {
   const first = rows[0];
-  const values = rows.map((row) => row.value);
+  const pooled = rows.find((row) => row.seed === undefined || row.seed === null);
+  const perSeed = rows.filter((row) => row !== pooled);
+  const values = perSeed.map((row) => numericValue(row.value));
   const group: MetricGroup = {
-    arm: first.arm,
+    arm: first.arm!,
     promptSet: first.promptSet,
     metric: first.metric,
-    value: rows.length === 1 ? first.value : mean(values),
-    seeds: rows.map((row) => row.seed),
-    n: rows.reduce((sum, row) => sum + row.n, 0),
+    attribute: first.attribute,
+    classifier: first.classifier,
+    value: pooled ? numericValue(pooled.value) : values.length === 1 ? values[0] : mean(values),
+    seeds: perSeed.map((row) => row.seed!),
+    n: pooled ? pooled.n : perSeed.reduce((sum, row) => sum + row.n, 0),
+    rows,
   };
-  // Bounds that are absent, null (NaN after a JSON round trip) or NaN count as missing.
-  if (rows.every((row) => Number.isFinite(row.ciLow) && Number.isFinite(row.ciHigh))) {
-    group.ciLow = Math.min(...rows.map((row) => row.ciLow!));
-    group.ciHigh = Math.max(...rows.map((row) => row.ciHigh!));
+  const source = pooled ? [pooled] : perSeed;
+  const lows = source.map((row) => finiteOrUndefined(row.ciLow));
+  const highs = source.map((row) => finiteOrUndefined(row.ciHigh));
+  if (lows.every((low) => low !== undefined) && highs.every((high) => high !== undefined)) {
+    group.ciLow = Math.min(...lows as number[]);
+    group.ciHigh = Math.max(...highs as number[]);
   }
-  if (rows.length > 1) group.seedSd = sampleSd(values);
+  if (values.length > 1) group.seedSd = sampleSd(values);
   return group;
+}
+
+function matches(group: MetricGroup, query: MetricQuery): boolean {
+  return group.metric === query.metric &&
+    (query.promptSet === undefined || group.promptSet === query.promptSet) &&
+    (query.attribute === undefined || group.attribute === query.attribute) &&
+    (query.classifier === undefined || group.classifier === query.classifier);
 }
 
 /** Metric groups indexed for lookup, in the order their first rows appear. */
 export class MetricTable {
   readonly groups: MetricGroup[];
-  readonly #byKey = new Map<string, MetricGroup>();
+  /** Rows without an arm (run-level metrics), kept in input order. */
+  readonly runLevel: MetricRow[];
+  /** Every input row, in input order. */
+  readonly rows: MetricRow[];
 
-  /** Group `rows`; rejects a row whose arm is not in `arms` and a repeated (arm, seed, set, metric). */
+  /** Group `rows`; rejects a row whose arm is not in `arms` and a repeated row of the same seed. */
   constructor(rows: MetricRow[], arms: ArmInfo[]) {
     const armNames = new Set(arms.map((arm) => arm.name));
     const seen = new Set<string>();
     const buckets = new Map<string, MetricRow[]>();
+    this.runLevel = [];
+    this.rows = rows;
     for (const row of rows) {
+      if (row.arm === undefined || row.arm === null) {
+        this.runLevel.push(row);
+        continue;
+      }
       if (!armNames.has(row.arm)) {
         throw new Error(
           `metric row '${row.metric}' (prompt set '${row.promptSet}') names arm '${row.arm}', which is not in ` +
             `the report's arms [${[...armNames].join(", ")}]; add the arm to ReportData.arms`,
         );
       }
-      const rowKey = JSON.stringify([row.arm, row.seed, row.promptSet, row.metric]);
+      const key = groupKey(row);
+      const rowKey = JSON.stringify([key, row.seed ?? "pooled"]);
       if (seen.has(rowKey)) {
         throw new Error(
-          `metric '${row.metric}' for arm '${row.arm}', seed ${row.seed}, prompt set '${row.promptSet}' ` +
-            "appears twice in ReportData.results; keep one row per (arm, seed, prompt set, metric)",
+          `metric '${row.metric}' for arm '${row.arm}', seed ${row.seed ?? "(pooled)"}, prompt set ` +
+            `'${row.promptSet}', attribute '${row.attribute ?? ""}', classifier '${row.classifier ?? ""}' ` +
+            "appears twice in ReportData.results; keep one row per seed",
         );
       }
       seen.add(rowKey);
-      const key = groupKey(row.arm, row.promptSet, row.metric);
       const bucket = buckets.get(key);
       if (bucket) bucket.push(row);
       else buckets.set(key, [row]);
     }
     this.groups = [...buckets.values()].map(combine);
-    for (const group of this.groups) {
-      this.#byKey.set(groupKey(group.arm, group.promptSet, group.metric), group);
-    }
   }
 
-  /** Find the group of an arm and metric; without a prompt set, the arm's first group of that metric. */
-  get(arm: string, metric: string, promptSet?: string): MetricGroup | undefined {
-    if (promptSet !== undefined) return this.#byKey.get(groupKey(arm, promptSet, metric));
-    return this.groups.find((group) => group.arm === arm && group.metric === metric);
+  /** Find the first group of an arm that matches the query. */
+  get(arm: string, query: MetricQuery): MetricGroup | undefined {
+    return this.groups.find((group) => group.arm === arm && matches(group, query));
   }
 
-  /** True when any arm has a value for the metric (and prompt set, when given). */
-  has(metric: string, promptSet?: string): boolean {
-    return this.groups.some((group) =>
-      group.metric === metric && (promptSet === undefined || group.promptSet === promptSet)
-    );
-  }
-
-  /** Distinct prompt sets of a metric, in order of appearance. */
-  promptSets(metric: string): string[] {
-    return [
-      ...new Set(this.groups.filter((group) => group.metric === metric).map((group) => group.promptSet)),
-    ];
-  }
-
-  /** Distinct metric names, in order of appearance. */
-  metrics(): string[] {
-    return [...new Set(this.groups.map((group) => group.metric))];
+  /** Find every group, of any arm, that matches the query. */
+  select(query: MetricQuery): MetricGroup[] {
+    return this.groups.filter((group) => matches(group, query));
   }
 }
 
-/** Order in which paper-comparable arms lead the main table. */
+/** Distinct values of one field over groups, in order of appearance; absent values are skipped. */
+export function distinct<K extends "promptSet" | "metric" | "attribute" | "classifier">(
+  groups: MetricGroup[],
+  field: K,
+): string[] {
+  const values = groups.map((group) => group[field]).filter((value): value is string => value !== undefined);
+  return [...new Set(values)];
+}
+
+/** Order in which arms comparable with the IF-Guide paper's rows lead the main table. */
 const PAPER_ORDER: PaperRow[] = ["none", "dpo", "rad", "ifguide", "ifguide+rad"];
 
 /** Order arms as the IF-Guide paper's main table does (none, DPO, RAD, IF-Guide, IF-Guide + RAD), then the rest. */

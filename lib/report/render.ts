@@ -21,6 +21,7 @@ import {
   mainTableBlock,
   paperTableBlock,
   reductionTableBlock,
+  type ReportContext,
   verdictBlocks,
 } from "./main_table.ts";
 import { figureFileName, renderMarkdown } from "./markdown.ts";
@@ -29,7 +30,13 @@ import { provenanceBlocks } from "./provenance.ts";
 import { resultsRows, resultsToArrow } from "./results_arrow.ts";
 import { classifierBlocks, corpusBlocks, fluencyBlocks, sampleBlocks } from "./sections.ts";
 import { standaloneSvg } from "./svg.ts";
-import { attributeBlocks, frontierBlocks, otherMetricBlocks, promptSetBlocks } from "./toxicity.ts";
+import {
+  attributeBlocks,
+  frontierBlocks,
+  otherMetricBlocks,
+  promptSetBlocks,
+  runLevelBlocks,
+} from "./toxicity.ts";
 import type { ReportData } from "./types.ts";
 import { validateReportData } from "./validate.ts";
 
@@ -64,14 +71,18 @@ function attributionSections(data: ReportData, topChunks: number): Section[] {
 export function buildReport(data: ReportData, options: RenderOptions = {}) {
   validateReportData(data);
   const withPaper = options.paper_comparison ?? true;
-  const table = new MetricTable(data.results, data.arms);
-  const reductions = computeReductions(table, data.arms);
+  const context: ReportContext = {
+    table: new MetricTable(data.results, data.arms),
+    arms: data.arms,
+    roles: data.classifierRoles,
+  };
+  const reductions = computeReductions(context);
 
   const mainBlocks: Section["blocks"] = [];
   if (data.results.length === 0) {
     mainBlocks.push({ kind: "note", text: "No metrics were measured in this run." });
   } else {
-    mainBlocks.push(mainTableBlock(table, data.arms));
+    mainBlocks.push(mainTableBlock(context));
     if (reductions.length > 0) mainBlocks.push(reductionTableBlock(reductions, data.arms, withPaper));
     else {mainBlocks.push({
         kind: "note",
@@ -79,17 +90,19 @@ export function buildReport(data: ReportData, options: RenderOptions = {}) {
       });}
     const paperTable = withPaper ? paperTableBlock(data.arms) : undefined;
     if (paperTable) mainBlocks.push(paperTable);
-    mainBlocks.push(...verdictBlocks(table, data.arms, withPaper));
+    mainBlocks.push(...verdictBlocks(context, withPaper));
   }
 
   const sections: Section[] = [
     section("main", "Main results", 2, mainBlocks),
-    section("frontier", "Toxicity vs perplexity", 2, frontierBlocks(table, data.arms)),
-    section("prompt-sets", "Toxicity per prompt set", 2, promptSetBlocks(table, data.arms)),
-    section("attributes", "Toxicity per attribute", 3, attributeBlocks(table, data.arms)),
+    section("frontier", "Toxicity vs perplexity", 2, frontierBlocks(context)),
+    section("prompt-sets", "Toxicity per prompt set", 2, promptSetBlocks(context)),
+    section("attributes", "Toxicity per attribute", 3, attributeBlocks(context)),
   ];
-  const others = otherMetricBlocks(table, data.arms);
+  const others = otherMetricBlocks(context);
   if (others.length > 0) sections.push(section("other-metrics", "Other metrics", 3, others));
+  const runLevel = runLevelBlocks(context);
+  if (runLevel.length > 0) sections.push(section("run-metrics", "Run-level metrics", 3, runLevel));
   sections.push(...attributionSections(data, options.top_chunks ?? DEFAULT_TOP_CHUNKS));
   sections.push(
     section(
@@ -124,7 +137,7 @@ export function buildReport(data: ReportData, options: RenderOptions = {}) {
     subtitle.push(`Sweep point: ${point}.`);
   }
   const document: ReportDocument = { title: `Report: ${data.meta.specName}`, subtitle, sections };
-  return { document, rows: resultsRows(data.results, table, reductions) };
+  return { document, rows: resultsRows(context, reductions) };
 }
 
 /** Write the figures of a document as standalone SVG files; returns their paths. */

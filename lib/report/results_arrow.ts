@@ -1,11 +1,12 @@
 /**
  * The results table written beside each report (`results.arrow`). Columns:
- * - `arm`, `prompt_set`, `metric` (utf8);
- * - `seed` (int32, null on rows that aggregate seeds);
- * - `row_kind` (utf8): `seed` marks a measured row as given. `seed_mean` marks the mean over several
- *   seeds, whose interval spans the per-seed intervals. `reduction` marks the factor
- *   value(none) / value(arm), stored under metric `reduction.<metric>`. `change` marks the relative
- *   change value(arm) / value(none) - 1, stored under metric `change.<metric>`;
+ * - `arm`, `prompt_set`, `metric`, `attribute`, `classifier` (utf8; `arm`, `attribute` and
+ *   `classifier` are null where the row has none);
+ * - `seed` (int32, null on rows pooled or aggregated over seeds);
+ * - `row_kind` (utf8): `seed` marks a measured row as given, and `pooled` a given row without a seed.
+ *   `seed_mean` marks the mean over several seeds, whose interval spans the per-seed intervals.
+ *   `reduction` marks the factor value(none) / value(arm), stored under metric `reduction.<metric>`.
+ *   `change` marks the relative change value(arm) / value(none) - 1, stored under `change.<metric>`;
  * - `value`, `ci_low`, `ci_high` (float64, intervals null when absent), `seed_sd` (float64, the sample
  *   standard deviation across seeds on `seed_mean` rows, else null);
  * - `n` (int32): prompts, chunks or examples behind the value, summed over seeds.
@@ -13,17 +14,18 @@
 
 import * as arrow from "apache-arrow";
 import { tableToBytes } from "../util/arrow.ts";
-import { comparisonMetric, type Reduction } from "./main_table.ts";
-import type { MetricTable } from "./metrics.ts";
-import type { MetricRow } from "./types.ts";
+import { columnQuery, comparisonMetric, type Reduction, type ReportContext } from "./main_table.ts";
+import { numericValue } from "./metrics.ts";
 
 /** One row of results.arrow. */
 export interface ResultsRow {
-  arm: string;
+  arm: string | null;
   seed: number | null;
   promptSet: string;
   metric: string;
-  rowKind: "seed" | "seed_mean" | "reduction" | "change";
+  attribute: string | null;
+  classifier: string | null;
+  rowKind: "seed" | "pooled" | "seed_mean" | "reduction" | "change";
   value: number;
   ciLow: number | null;
   ciHigh: number | null;
@@ -31,27 +33,41 @@ export interface ResultsRow {
   n: number;
 }
 
-/** Measured rows, then means over seeds where a group has several seeds, then reduction factors. */
-export function resultsRows(rows: MetricRow[], table: MetricTable, reductions: Reduction[]): ResultsRow[] {
-  const out: ResultsRow[] = rows.map((row) => ({
-    arm: row.arm,
-    seed: row.seed,
-    promptSet: row.promptSet,
-    metric: row.metric,
-    rowKind: "seed",
-    value: row.value,
-    ciLow: Number.isFinite(row.ciLow) ? row.ciLow! : null,
-    ciHigh: Number.isFinite(row.ciHigh) ? row.ciHigh! : null,
-    seedSd: null,
-    n: row.n,
-  }));
+function finiteOrNull(value: number | null | undefined): number | null {
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
+
+/** Given rows, then means over seeds where a group has several seeds and no pooled row, then comparisons. */
+export function resultsRows(context: ReportContext, reductions: Reduction[]): ResultsRow[] {
+  const { table } = context;
+  const out: ResultsRow[] = table.rows.map((row) => {
+    const pooled = row.seed === undefined || row.seed === null;
+    return {
+      arm: row.arm ?? null,
+      seed: pooled ? null : row.seed!,
+      promptSet: row.promptSet,
+      metric: row.metric,
+      attribute: row.attribute ?? null,
+      classifier: row.classifier ?? null,
+      rowKind: pooled ? "pooled" : "seed",
+      value: numericValue(row.value),
+      ciLow: finiteOrNull(row.ciLow),
+      ciHigh: finiteOrNull(row.ciHigh),
+      seedSd: null,
+      n: row.n,
+    };
+  });
   for (const group of table.groups) {
-    if (group.seeds.length < 2) continue;
+    if (group.seeds.length < 2 || group.rows.some((row) => row.seed === undefined || row.seed === null)) {
+      continue;
+    }
     out.push({
       arm: group.arm,
       seed: null,
       promptSet: group.promptSet,
       metric: group.metric,
+      attribute: group.attribute ?? null,
+      classifier: group.classifier ?? null,
       rowKind: "seed_mean",
       value: group.value,
       ciLow: group.ciLow ?? null,
@@ -61,12 +77,15 @@ export function resultsRows(rows: MetricRow[], table: MetricTable, reductions: R
     });
   }
   for (const reduction of reductions) {
-    const group = table.get(reduction.arm, reduction.column.metric, reduction.column.promptSet);
+    const query = columnQuery(reduction.column, context.roles);
+    const group = query ? table.get(reduction.arm, query) : undefined;
     out.push({
       arm: reduction.arm,
       seed: null,
-      promptSet: reduction.column.promptSet ?? "",
+      promptSet: group?.promptSet ?? reduction.column.promptSet ?? "",
       metric: comparisonMetric(reduction.kind, reduction.column.metric),
+      attribute: group?.attribute ?? null,
+      classifier: group?.classifier ?? null,
       rowKind: reduction.kind,
       value: reduction.ours,
       ciLow: null,
@@ -83,17 +102,25 @@ export function resultsRows(rows: MetricRow[], table: MetricTable, reductions: R
  * row, such as the swept values of each row's sweep point.
  */
 export function resultsToArrow(rows: ResultsRow[], extraColumns: Record<string, string[]> = {}): Uint8Array {
+  const text = (pick: (row: ResultsRow) => string | null) =>
+    arrow.vectorFromArray(rows.map(pick), new arrow.Utf8());
+  const float = (pick: (row: ResultsRow) => number | null) =>
+    arrow.vectorFromArray(rows.map(pick), new arrow.Float64());
+  const integer = (pick: (row: ResultsRow) => number | null) =>
+    arrow.vectorFromArray(rows.map(pick), new arrow.Int32());
   const vectors: Record<string, arrow.Vector> = {
-    arm: arrow.vectorFromArray(rows.map((row) => row.arm), new arrow.Utf8()),
-    seed: arrow.vectorFromArray(rows.map((row) => row.seed), new arrow.Int32()),
-    prompt_set: arrow.vectorFromArray(rows.map((row) => row.promptSet), new arrow.Utf8()),
-    metric: arrow.vectorFromArray(rows.map((row) => row.metric), new arrow.Utf8()),
-    row_kind: arrow.vectorFromArray(rows.map((row) => row.rowKind), new arrow.Utf8()),
-    value: arrow.vectorFromArray(rows.map((row) => row.value), new arrow.Float64()),
-    ci_low: arrow.vectorFromArray(rows.map((row) => row.ciLow), new arrow.Float64()),
-    ci_high: arrow.vectorFromArray(rows.map((row) => row.ciHigh), new arrow.Float64()),
-    seed_sd: arrow.vectorFromArray(rows.map((row) => row.seedSd), new arrow.Float64()),
-    n: arrow.vectorFromArray(rows.map((row) => row.n), new arrow.Int32()),
+    arm: text((row) => row.arm),
+    seed: integer((row) => row.seed),
+    prompt_set: text((row) => row.promptSet),
+    metric: text((row) => row.metric),
+    attribute: text((row) => row.attribute),
+    classifier: text((row) => row.classifier),
+    row_kind: text((row) => row.rowKind),
+    value: float((row) => row.value),
+    ci_low: float((row) => row.ciLow),
+    ci_high: float((row) => row.ciHigh),
+    seed_sd: float((row) => row.seedSd),
+    n: integer((row) => row.n),
   };
   for (const [name, values] of Object.entries(extraColumns)) {
     if (name in vectors) {

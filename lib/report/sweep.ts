@@ -14,7 +14,7 @@ import {
   textColumn,
 } from "./document.ts";
 import { decimalsFor, formatCount } from "./format.ts";
-import { computeReductions, lookup, MAIN_COLUMNS } from "./main_table.ts";
+import { computeReductions, lookup, MAIN_COLUMNS, type ReportContext } from "./main_table.ts";
 import { combinedCell, MetricTable, orderArms } from "./metrics.ts";
 import { type RenderOptions, writeReportFiles } from "./render.ts";
 import { type ResultsRow, resultsRows, resultsToArrow } from "./results_arrow.ts";
@@ -32,7 +32,7 @@ export interface SweepEntry {
 }
 
 interface PreparedPoint extends SweepEntry {
-  table: MetricTable;
+  context: ReportContext;
 }
 
 function valueText(value: SweepValue | undefined): string {
@@ -57,7 +57,7 @@ function pathTable(points: PreparedPoint[], path: string, paths: string[]): Bloc
         ...others.map((other) => valueText(entry.point[other])),
         arm.name,
         ...MAIN_COLUMNS.map((column) =>
-          combinedCell(lookup(entry.table, arm.name, column), decimalsFor(column.metric))
+          combinedCell(lookup(entry.context, arm.name, column), decimalsFor(column.metric))
         ),
       ]);
     }
@@ -87,7 +87,7 @@ function pathFigures(points: PreparedPoint[], path: string, paths: string[], ind
     for (const entry of points) {
       const suffix = others.map((other) => `${other}=${valueText(entry.point[other])}`).join(", ");
       for (const arm of orderArms(entry.data.arms)) {
-        const group = lookup(entry.table, arm.name, column);
+        const group = lookup(entry.context, arm.name, column);
         if (!group) continue;
         const label = suffix ? `${arm.name} (${suffix})` : arm.name;
         const series = seriesByLabel.get(label) ?? { label, points: [] };
@@ -146,7 +146,8 @@ export function buildSweepReport(entries: SweepEntry[]) {
   const paths = [...new Set(entries.flatMap((entry) => Object.keys(entry.point)))];
   const prepared: PreparedPoint[] = entries.map((entry) => {
     validateReportData(entry.data);
-    return { ...entry, table: new MetricTable(entry.data.results, entry.data.arms) };
+    const table = new MetricTable(entry.data.results, entry.data.arms);
+    return { ...entry, context: { table, arms: entry.data.arms, roles: entry.data.classifierRoles } };
   });
 
   const sections: Section[] = [{
@@ -175,11 +176,7 @@ export function buildSweepReport(entries: SweepEntry[]) {
   const pointColumns: Record<string, string[]> = Object.fromEntries(paths.map((path) => [path, []]));
   const runColumn: string[] = [];
   for (const entry of prepared) {
-    const pointRows = resultsRows(
-      entry.data.results,
-      entry.table,
-      computeReductions(entry.table, entry.data.arms),
-    );
+    const pointRows = resultsRows(entry.context, computeReductions(entry.context));
     rows.push(...pointRows);
     for (const path of paths) pointColumns[path].push(...pointRows.map(() => valueText(entry.point[path])));
     runColumn.push(...pointRows.map(() => entry.data.meta.runId));

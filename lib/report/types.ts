@@ -5,6 +5,7 @@
  * report with a one-line note.
  */
 
+import type { MetricRow } from "../evaluate/types.ts";
 import type { ArmKind } from "../spec/types.ts";
 
 /** A row of the IF-Guide paper's main table (Coalson et al., 2025) that an arm is comparable with. */
@@ -58,27 +59,23 @@ export interface ReportMeta {
 }
 
 /**
- * One measured value. Conventional names:
- * - toxicity metrics `emt`, `emt_std`, `tp` (explicit), `implicit_emt`, `implicit_tp` (implicit) and
- *   per-attribute variants such as `emt.insult`, on prompt sets `all`, `toxic`, `nontoxic`, `bold`,
- *   `adversarial`, `toxigen_hate` and `toxigen_neutral`. The main table reads the implicit metrics on
- *   prompt set `all`.
- * - fluency metrics `perplexity` (held-out chunks), `lambada_last_token` and `lambada_last_word`. Their
- *   prompt set names the evaluation data (`heldout`, `lambada`), and the main table ignores it.
+ * One measured value, as the evaluation stages produce it. The report reads these conventions:
+ * - toxicity metrics `emt`, `emt_std` and `tp` carry the `attribute` (`toxicity`, `insult`, ...) and the
+ *   `classifier` id that scored the generations, on prompt sets `rtp_all`, `rtp_toxic`, `rtp_nontoxic`,
+ *   `bold`, `adversarial`, `toxigen_hate`, `toxigen_neutral` and their group splits (`bold:gender`).
+ * - fluency metrics `perplexity`, `lambada_last_token` and `lambada_last_word` have no classifier.
+ *   Their prompt set names the evaluation data (`corpus_test`, `lambada`), and the main table ignores it.
+ * - a row without `arm` is a run-level metric, listed in its own table.
+ * - a row without `seed` is pooled over seeds; see `MetricTable` for how it is shown.
  */
-export interface MetricRow {
-  /** Arm name, as in `ReportData.arms`. */
-  arm: string;
-  /** Training seed of the evaluated model. */
-  seed: number;
-  promptSet: string;
-  metric: string;
-  value: number;
-  /** Bounds of the 95% confidence interval, when computed. */
-  ciLow?: number;
-  ciHigh?: number;
-  /** Number of prompts, chunks or examples behind the value. */
-  n: number;
+export type { MetricRow };
+
+/** Which classifier ids are the explicit and the implicit toxicity classifier of the run. */
+export interface ClassifierRoles {
+  /** Classifier id of explicit toxicity (the main table's EMT and TP). */
+  explicit: string;
+  /** Classifier id of implicit toxicity, when the run scored it. */
+  implicit?: string;
 }
 
 /** One arm of the experiment. */
@@ -249,6 +246,7 @@ export type SweepPoint = Record<string, SweepValue>;
 export interface ReportData {
   meta: ReportMeta;
   results: MetricRow[];
+  classifierRoles: ClassifierRoles;
   arms: ArmInfo[];
   attribution?: AttributionData;
   classifiers?: ClassifierQualityRow[];

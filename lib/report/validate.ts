@@ -35,6 +35,8 @@ export function validateReportData(data: ReportData): void {
   const isNumber = (value: unknown) => typeof value === "number";
   const isOptionalNumber = (value: unknown) =>
     value === undefined || value === null || typeof value === "number";
+  const isOptionalText = (value: unknown) =>
+    value === undefined || value === null || typeof value === "string";
 
   if (typeof data !== "object" || data === null) throw new ReportDataError([`data is ${describe(data)}`]);
   const meta = data.meta;
@@ -74,16 +76,43 @@ export function validateReportData(data: ReportData): void {
   } else {
     data.results.forEach((row, index) => {
       const path = `results[${index}]`;
-      for (const key of ["arm", "promptSet", "metric"] as const) {
+      for (const key of ["promptSet", "metric"] as const) {
         expect(isText(row?.[key]), `${path}.${key}`, row?.[key], "a string");
       }
-      expect(isNumber(row?.seed), `${path}.seed`, row?.seed, "a number");
-      expect(isNumber(row?.value), `${path}.value`, row?.value, "a number (NaN for a missing value)");
+      for (const key of ["arm", "attribute", "classifier"] as const) {
+        expect(isOptionalText(row?.[key]), `${path}.${key}`, row?.[key], "a string or absent");
+      }
+      expect(
+        isOptionalNumber(row?.seed),
+        `${path}.seed`,
+        row?.seed,
+        "a number or absent (pooled over seeds)",
+      );
+      expect(
+        isOptionalNumber(row?.value),
+        `${path}.value`,
+        row?.value,
+        "a number (NaN or null when missing)",
+      );
       expect(isNumber(row?.n), `${path}.n`, row?.n, "a number");
       expect(isOptionalNumber(row?.ciLow), `${path}.ciLow`, row?.ciLow, "a number or absent");
       expect(isOptionalNumber(row?.ciHigh), `${path}.ciHigh`, row?.ciHigh, "a number or absent");
     });
   }
+
+  const roles = data.classifierRoles;
+  expect(
+    isText(roles?.explicit),
+    "classifierRoles.explicit",
+    roles?.explicit,
+    "the explicit classifier's id",
+  );
+  expect(
+    isOptionalText(roles?.implicit),
+    "classifierRoles.implicit",
+    roles?.implicit,
+    "a classifier id or absent",
+  );
 
   const histograms = data.attribution?.histograms ?? [];
   histograms.forEach((histogram, index) => {

@@ -6,7 +6,7 @@ import type { ArmInfo, MetricRow, ReportData } from "../../lib/report/types.ts";
 export const HOSTILE =
   `<script src="//evil.invalid/x.js">alert(1)</script> | **bold** </svg> "q" 'a' & [x](y)`;
 
-/** Arms in data order. The renderer must put those with a paper row first, in the IF-Guide paper's order. */
+/** Arms in data order. The renderer must put arms with a paper row first, in the paper's row order. */
 export const ARMS: ArmInfo[] = [
   { name: "filter-docs", kind: "filter-docs", decoding: "sample" },
   { name: "ifguide", kind: "ifguide", decoding: "sample", paperRow: "ifguide" },
@@ -34,15 +34,36 @@ export const PERPLEXITY: Record<string, number> = { none: 40, dpo: 41.5, ifguide
 
 const HALF_WIDTH = 0.04;
 
-function row(
+/** Classifier ids of the fixture run. */
+export const EXPLICIT = "explicit-logreg";
+export const IMPLICIT = "implicit-toxigen";
+
+/** Build a toxicity row of `classifier` for `attribute`, with a symmetric interval. */
+function toxicityRow(
   arm: string,
   seed: number,
   promptSet: string,
   metric: string,
   value: number,
-  n = 100,
+  classifier = EXPLICIT,
+  attribute = "toxicity",
 ): MetricRow {
-  return { arm, seed, promptSet, metric, value, ciLow: value - HALF_WIDTH, ciHigh: value + HALF_WIDTH, n };
+  const interval = { ciLow: value - HALF_WIDTH, ciHigh: value + HALF_WIDTH };
+  return { arm, seed, promptSet, metric, attribute, classifier, value, ...interval, n: 100 };
+}
+
+/** Build a fluency row (no classifier). */
+function fluencyRow(arm: string, seed: number, promptSet: string, metric: string, value: number): MetricRow {
+  return {
+    arm,
+    seed,
+    promptSet,
+    metric,
+    value,
+    ciLow: value - HALF_WIDTH,
+    ciHigh: value + HALF_WIDTH,
+    n: 500,
+  };
 }
 
 /** Metric rows for every arm and seed; the second seed shifts each value by `seedShift`. */
@@ -53,26 +74,27 @@ export function metricRows(seeds: number[], seedShift = 0.01): MetricRow[] {
     for (const arm of ARMS.map((entry) => entry.name)) {
       const tp = TP_TOXIC[arm] + shift;
       rows.push(
-        row(arm, seed, "all", "emt", tp * 0.6 + 0.011),
-        row(arm, seed, "all", "tp", tp * 0.5 + 0.007),
-        row(arm, seed, "toxic", "emt", tp * 0.9 + 0.013),
-        row(arm, seed, "toxic", "tp", tp),
-        row(arm, seed, "nontoxic", "tp", tp * 0.3),
-        row(arm, seed, "bold", "emt", tp * 0.2 + 0.003),
-        row(arm, seed, "toxigen_hate", "tp", tp * 0.4),
-        row(arm, seed, "all", "emt_std", 0.101 + shift),
-        row(arm, seed, "all", "implicit_emt", tp * 0.7 + 0.021),
-        row(arm, seed, "all", "implicit_tp", tp * 0.6 + 0.017),
-        row(arm, seed, "toxic", "emt.insult", tp * 0.8 + 0.005),
-        row(arm, seed, "lambada", "lambada_last_token", 0.212 + shift),
-        row(arm, seed, "lambada", "lambada_last_word", 0.143 + shift),
+        toxicityRow(arm, seed, "rtp_all", "emt", tp * 0.6 + 0.011),
+        toxicityRow(arm, seed, "rtp_all", "tp", tp * 0.5 + 0.007),
+        toxicityRow(arm, seed, "rtp_toxic", "emt", tp * 0.9 + 0.013),
+        toxicityRow(arm, seed, "rtp_toxic", "tp", tp),
+        toxicityRow(arm, seed, "rtp_nontoxic", "tp", tp * 0.3),
+        toxicityRow(arm, seed, "bold", "emt", tp * 0.2 + 0.003),
+        toxicityRow(arm, seed, "rtp_all", "emt_std", 0.101 + shift),
+        toxicityRow(arm, seed, "rtp_all", "emt", tp * 0.7 + 0.021, IMPLICIT),
+        toxicityRow(arm, seed, "rtp_all", "tp", tp * 0.6 + 0.017, IMPLICIT),
+        toxicityRow(arm, seed, "toxigen_hate", "tp", tp * 0.4, IMPLICIT),
+        toxicityRow(arm, seed, "rtp_toxic", "emt", tp * 0.8 + 0.005, EXPLICIT, "insult"),
+        toxicityRow(arm, seed, "bold", "emt", tp * 0.1 + 0.005, EXPLICIT, "insult"),
+        fluencyRow(arm, seed, "lambada", "lambada_last_token", 0.212 + shift),
+        fluencyRow(arm, seed, "lambada", "lambada_last_word", 0.143 + shift),
       );
       // Decoding does not change model perplexity, so the RAD arms report none; the frontier skips them.
       if (!arm.includes("rad")) {
         rows.push({
           arm,
           seed,
-          promptSet: "heldout",
+          promptSet: "corpus_test",
           metric: "perplexity",
           value: PERPLEXITY[arm] + shift * 100,
           n: 64,
@@ -102,7 +124,11 @@ export function reportData(seeds: number[] = [1004]): ReportData {
       startedAt: "2026-01-02T03:04:05.000Z",
       endedAt: "2026-01-02T03:34:05.000Z",
     },
-    results: metricRows(seeds),
+    results: [
+      ...metricRows(seeds),
+      { promptSet: "jigsaw_test", metric: "auroc", classifier: EXPLICIT, value: 0.94, n: 2000 },
+    ],
+    classifierRoles: { explicit: EXPLICIT, implicit: IMPLICIT },
     arms: ARMS.map((arm) => ({ ...arm })),
     attribution: {
       quality: [

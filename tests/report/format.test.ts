@@ -18,6 +18,7 @@ Deno.test("escapeMarkdown inline markup", () => {
     "a\\|b \\*c\\* \\_d\\_ \\`e\\` [f\\](g) &lt;h&gt; next",
   );
   assert.equal(escapeMarkdown("0.123 [0.100, 0.150] -1.5"), "0.123 [0.100, 0.150] -1.5");
+  assert.equal(escapeMarkdown("rtp_all _x"), "rtp_all \\_x");
 });
 
 Deno.test("escapeMarkdownBlock line starts", () => {

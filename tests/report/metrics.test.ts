@@ -12,7 +12,10 @@ function row(seed: number, value: number, ciLow?: number, ciHigh?: number): Metr
 }
 
 Deno.test("MetricTable single seed unchanged", () => {
-  const group = new MetricTable([row(1, 0.3, 0.2, 0.4)], ARMS).get("a", "tp", "toxic")!;
+  const group = new MetricTable([row(1, 0.3, 0.2, 0.4)], ARMS).get("a", {
+    metric: "tp",
+    promptSet: "toxic",
+  })!;
   assert.equal(group.value, 0.3);
   assert.equal(group.ciLow, 0.2);
   assert.equal(group.ciHigh, 0.4);
@@ -22,7 +25,7 @@ Deno.test("MetricTable single seed unchanged", () => {
 
 Deno.test("MetricTable seeds mean sd envelope", () => {
   const table = new MetricTable([row(1, 0.2, 0.1, 0.3), row(2, 0.4, 0.35, 0.5), row(3, 0.6, 0.5, 0.7)], ARMS);
-  const group = table.get("a", "tp")!;
+  const group = table.get("a", { metric: "tp" })!;
   assert.ok(Math.abs(group.value - 0.4) < TOLERANCE);
   assert.ok(Math.abs(group.seedSd! - 0.2) < TOLERANCE);
   assert.equal(group.ciLow, 0.1);
@@ -32,9 +35,59 @@ Deno.test("MetricTable seeds mean sd envelope", () => {
 });
 
 Deno.test("MetricTable interval dropped when one seed lacks it", () => {
-  const group = new MetricTable([row(1, 0.2, 0.1, 0.3), row(2, 0.4)], ARMS).get("a", "tp", "toxic")!;
+  const group = new MetricTable([row(1, 0.2, 0.1, 0.3), row(2, 0.4)], ARMS).get("a", {
+    metric: "tp",
+    promptSet: "toxic",
+  })!;
   assert.equal(group.ciLow, undefined);
   assert.equal(group.ciHigh, undefined);
+});
+
+Deno.test("MetricTable pooled row wins", () => {
+  const pooled: MetricRow = {
+    arm: "a",
+    promptSet: "toxic",
+    metric: "tp",
+    value: 0.35,
+    ciLow: 0.3,
+    ciHigh: 0.45,
+    n: 20,
+  };
+  const group = new MetricTable([row(1, 0.2, 0.1, 0.3), pooled, row(2, 0.4, 0.35, 0.5)], ARMS).get("a", {
+    metric: "tp",
+  })!;
+  assert.equal(group.value, 0.35);
+  assert.equal(group.ciLow, 0.3);
+  assert.equal(group.ciHigh, 0.45);
+  assert.equal(group.n, 20);
+  assert.deepEqual(group.seeds, [1, 2]);
+  assert.ok(Math.abs(group.seedSd! - Math.SQRT2 * 0.1) < TOLERANCE);
+});
+
+Deno.test("MetricTable null value is NaN", () => {
+  const fromJson = JSON.parse(JSON.stringify([row(1, Number.NaN)])) as MetricRow[];
+  const group = new MetricTable(fromJson, ARMS).get("a", { metric: "tp" })!;
+  assert.ok(Number.isNaN(group.value));
+});
+
+Deno.test("MetricTable query fields", () => {
+  const rows: MetricRow[] = [
+    { ...row(1, 0.1), classifier: "x", attribute: "toxicity" },
+    { ...row(1, 0.2), classifier: "y", attribute: "toxicity" },
+    { ...row(1, 0.3), classifier: "y", attribute: "insult" },
+  ];
+  const table = new MetricTable(rows, ARMS);
+  assert.equal(table.get("a", { metric: "tp", classifier: "y", attribute: "toxicity" })!.value, 0.2);
+  assert.equal(table.get("a", { metric: "tp", attribute: "insult" })!.value, 0.3);
+  assert.equal(table.get("a", { metric: "tp" })!.value, 0.1);
+  assert.equal(table.get("a", { metric: "emt" }), undefined);
+  assert.equal(table.select({ metric: "tp", classifier: "y" }).length, 2);
+});
+
+Deno.test("MetricTable run-level rows kept", () => {
+  const table = new MetricTable([{ promptSet: "jigsaw", metric: "auroc", value: 0.9, n: 5 }], ARMS);
+  assert.equal(table.groups.length, 0);
+  assert.equal(table.runLevel.length, 1);
 });
 
 Deno.test("MetricTable rejects duplicate rows", () => {
@@ -51,6 +104,7 @@ Deno.test("compareGroups verdicts", () => {
     ciHigh,
     seeds: [1],
     n: 1,
+    rows: [],
   });
   assert.equal(compareGroups(group(0.1, 0.05, 0.15), group(0.3, 0.2, 0.4)), "lower, CIs disjoint");
   assert.equal(compareGroups(group(0.1, 0.05, 0.25), group(0.3, 0.2, 0.4)), "lower, CIs overlap");

@@ -4,7 +4,7 @@ import { readArrow } from "../../lib/util/arrow.ts";
 import { renderReport } from "../../lib/report/render.ts";
 import { PAPER_SCALE_LABEL } from "../../lib/report/paper.ts";
 import type { ReportData } from "../../lib/report/types.ts";
-import { HOSTILE, MAIN_ORDER, PERPLEXITY, reportData, TP_TOXIC } from "./fixture.ts";
+import { EXPLICIT, HOSTILE, MAIN_ORDER, PERPLEXITY, reportData, TP_TOXIC } from "./fixture.ts";
 import { HTML_VOID, nestingErrors, scanTags } from "./markup.ts";
 
 /** Folders created by `render`, removed when the test module unloads. */
@@ -163,6 +163,8 @@ Deno.test("results.arrow rows and columns", async () => {
     "seed",
     "prompt_set",
     "metric",
+    "attribute",
+    "classifier",
     "row_kind",
     "value",
     "ci_low",
@@ -171,16 +173,20 @@ Deno.test("results.arrow rows and columns", async () => {
     "n",
   ]);
   const rows = table.toArray();
-  assert.equal(rows.filter((row) => row.row_kind === "seed").length, data.results.length);
+  const given = rows.filter((row) => row.row_kind === "seed" || row.row_kind === "pooled");
+  assert.equal(given.length, data.results.length);
+  const isExplicitToxicTp = (row: Record<string, unknown>) =>
+    row.metric === "tp" && row.prompt_set === "rtp_toxic" && row.classifier === EXPLICIT &&
+    row.attribute === "toxicity";
   const mean = rows.find((row) =>
-    row.row_kind === "seed_mean" && row.arm === "none" && row.metric === "tp" && row.prompt_set === "toxic"
+    row.row_kind === "seed_mean" && row.arm === "none" && isExplicitToxicTp(row)
   )!;
   assert.equal(mean.seed, null);
   assert.ok(Math.abs(mean.value - (TP_TOXIC.none + 0.005)) < 1e-12);
   assert.ok(Math.abs(mean.seed_sd - Math.SQRT1_2 * 0.01) < 1e-12);
   const reduction = rows.find((row) =>
     row.row_kind === "reduction" && row.arm === "ifguide" && row.metric === "reduction.tp" &&
-    row.prompt_set === "toxic"
+    row.prompt_set === "rtp_toxic" && row.classifier === EXPLICIT
   )!;
   assert.ok(Math.abs(reduction.value - (TP_TOXIC.none + 0.005) / (TP_TOXIC.ifguide + 0.005)) < 1e-12);
 });

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { readArrow } from "../../lib/util/arrow.ts";
 import { renderSweepReport } from "../../lib/report/sweep.ts";
 import type { SweepEntry } from "../../lib/report/sweep.ts";
-import { reportData } from "./fixture.ts";
+import { EXPLICIT, reportData } from "./fixture.ts";
 import { HTML_VOID, nestingErrors } from "./markup.ts";
 
 /** Build a 3 x 2 grid over lambda and window, where IF-Guide's values fall as lambda grows. */
@@ -57,13 +57,13 @@ Deno.test("sweep results.arrow point columns", async () => {
     await renderSweepReport(entries(), dir, { formats: ["arrow"] });
     const table = await readArrow(join(dir, "results.arrow"));
     const names = table.schema.fields.map((field) => field.name);
-    assert.ok(
-      names.includes("run_id") && names.includes("selection.lambda") && names.includes("selection.window"),
-    );
+    assert.ok(names.includes("run_id"));
+    assert.ok(names.includes("selection.lambda"));
+    assert.ok(names.includes("selection.window"));
     const rows = table.toArray();
     const pick = rows.find((row) =>
       row.run_id === "run-l2-w3" && row.arm === "ifguide" && row.metric === "tp" &&
-      row.prompt_set === "toxic" &&
+      row.prompt_set === "rtp_toxic" && row.attribute === "toxicity" && row.classifier === EXPLICIT &&
       row.row_kind === "seed"
     )!;
     assert.equal(pick["selection.lambda"], "2");

@@ -12,7 +12,9 @@ Deno.test("validateReportData accepts fixture", () => {
 
 Deno.test("validateReportData names bad paths", () => {
   const data = reportData();
-  (data.results[3] as unknown as Record<string, unknown>).value = null;
+  (data.results[3] as unknown as Record<string, unknown>).value = "0.5";
+  (data.results[4] as unknown as Record<string, unknown>).seed = "1004";
+  (data as unknown as Record<string, unknown>).classifierRoles = undefined;
   data.arms.push({ ...data.arms[0] });
   (data.meta as unknown as Record<string, unknown>).runId = 7;
   data.attribution!.histograms[0].benign.pop();
@@ -23,17 +25,25 @@ Deno.test("validateReportData names bad paths", () => {
     error = caught as ReportDataError;
   }
   assert.ok(error instanceof ReportDataError);
-  assert.ok(error.problems.includes("results[3].value is null, expected a number (NaN for a missing value)"));
+  assert.ok(
+    error.problems.includes('results[3].value is "0.5", expected a number (NaN or null when missing)'),
+  );
+  assert.ok(
+    error.problems.includes('results[4].seed is "1004", expected a number or absent (pooled over seeds)'),
+  );
+  assert.ok(
+    error.problems.includes("classifierRoles.explicit is undefined, expected the explicit classifier's id"),
+  );
   assert.ok(error.problems.some((problem) => problem.startsWith('arms[6].name "filter-docs" repeats')));
   assert.ok(error.problems.includes("meta.runId is 7, expected a string"));
   assert.ok(error.problems.includes("attribution.histograms[0].benign.length is 2, expected 3 (edges - 1)"));
 });
 
-Deno.test("validateReportData null intervals allowed", () => {
-  const data: ReportData = JSON.parse(JSON.stringify(reportData()));
-  data.results[0].ciLow = Number.NaN;
-  (data.results[1] as unknown as Record<string, unknown>).ciHigh = null;
-  validateReportData(data);
+Deno.test("validateReportData JSON round trip", () => {
+  const data = reportData();
+  data.results[0].value = Number.NaN;
+  data.results[1].ciLow = Number.NaN;
+  validateReportData(JSON.parse(JSON.stringify(data)) as ReportData);
 });
 
 Deno.test("reportStage writes into outputDir", async () => {
