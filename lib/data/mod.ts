@@ -4,7 +4,14 @@
  */
 
 export * from "./types.ts";
-export { dataRoot, gunzip, readShipped, setDataRoot, ShippedDataError } from "./shipped.ts";
+export {
+  dataRoot,
+  gunzip,
+  readShipped,
+  setDataRoot,
+  ShippedDataError,
+  verifyShippedData,
+} from "./shipped.ts";
 export { normalizeText } from "./normalize.ts";
 export {
   assignRole,
@@ -86,3 +93,4 @@ export {
   type TokenizerConfig,
   tokenizerStage,
 } from "./stages.ts";
+export { formatCorpusStats } from "./stats_format.ts";

@@ -116,3 +116,11 @@ export async function readShippedJsonl<T>(relativePath: string): Promise<T[]> {
   }
   return rows;
 }
+
+/** Verify every file of the checksum manifest; returns the relative paths checked. */
+export async function verifyShippedData(): Promise<string[]> {
+  checksums ??= loadChecksums();
+  const paths = Object.keys(await checksums).sort();
+  for (const path of paths) await readShipped(path);
+  return paths;
+}
