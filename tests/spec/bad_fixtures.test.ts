@@ -103,7 +103,7 @@ Deno.test("bad fixtures: validate exits 1 on each", async () => {
   const output = { log: () => {}, error: (text: string) => errors.push(text) };
   const code = await validateCommand([BAD_DIR, "--project-root", PROJECT_ROOT], output);
   assert.equal(code, 1);
-  // The folder also holds the broken parent specs under parts/, which are invalid on their own too.
+  // The folder also contains the broken parent specs under parts/, which are invalid on their own too.
   const parts = [...Deno.readDirSync(join(BAD_DIR, "parts"))].length;
   assert.equal(errors.length, files.length + parts);
 });
