@@ -2,8 +2,8 @@
  * Throughput of the data stage: BPE training, encoding and decoding speed of the trained BPE and of
  * GPT-2, and the time to build the default corpus (candidate pool, then tokenize and chunk).
  *
- * Setup: the benign and toxic sources of the default experiment; the BPE (vocabulary 4,096) trains on
- * the first `trainChars` characters of the candidate pool; encoding runs over `encodeChars`
+ * Setup: the benign and toxic sources of the default experiment. The BPE (vocabulary 4,096) trains on
+ * the first `trainChars` characters of the candidate pool. Encoding runs over `encodeChars`
  * characters of pool text in 4,096-character pieces, once on a fresh tokenizer (cold piece cache) and
  * once more (warm). MB means 10^6 UTF-16 characters of input. Times are medians over `runs`; the CPU
  * may be shared with other work, so compare runs made under the same conditions.
@@ -64,7 +64,7 @@ function source(
   return { group: 1, passage_chars: 0, max_rows: 0, ...fields };
 }
 
-/** The default experiment's data sources at a given corpus size. */
+/** Build a data spec with the default experiment's sources at a given corpus size. */
 export function defaultDataSpec(maxTokens: number): DataSpec {
   return {
     sources: [

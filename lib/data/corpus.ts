@@ -1,9 +1,9 @@
 /**
- * The corpus builder. Documents are tokenized twice in a streaming fashion: the first pass counts
- * tokens so each class (toxic, benign) can be trimmed to its exact token quota, the second emits the
- * kept documents, each followed by the end-of-text token, cut into chunks of `blockSize` tokens (the
- * ragged tail is dropped). Chunks and document metadata go to a sink in batches, so memory is
- * bounded by one batch plus one token count per candidate document.
+ * The corpus builder. Documents are tokenized in two streaming passes. The first pass counts tokens,
+ * so each class (toxic, benign) can be trimmed to its exact token quota. The second pass emits the
+ * kept documents, each followed by the end-of-text token, and cuts them into chunks of `blockSize`
+ * tokens; the ragged tail is dropped. Chunks and document metadata go to a sink in batches, so memory
+ * is bounded by one batch plus one token count per candidate document.
  */
 
 import type { StageEvents } from "../runner/events.ts";

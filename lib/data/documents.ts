@@ -1,8 +1,8 @@
 /**
  * Candidate corpus documents from the declared sources: books and speeches cut into passages,
  * web-like sentences and toxic rows grouped into documents, user files read by column. Only rows in
- * the `corpus` role are used. A first pass sizes each class (toxic, benign) by characters, with some
- * oversupply, so the corpus builder can then trim to the exact token share; the result is in a
+ * the `corpus` role are used. Each class (toxic, benign) is sized by characters with some oversupply,
+ * so that the corpus builder can then trim it to the exact token share. The pool is returned in a
  * seeded random order.
  */
 

@@ -5,8 +5,8 @@ import { chunkSplit, type SplitFractions } from "./chunk_split.ts";
 import type { CorpusStats } from "./corpus.ts";
 
 /**
- * A new corpus holding the tokens of the kept documents, in their original order, cut into chunks of
- * the same block size (the ragged tail is dropped) with splits assigned by the same seeded hash.
+ * Re-chunk the tokens of the kept documents, in their original order, into chunks of the same block
+ * size (the ragged tail is dropped), with splits assigned by the same seeded hash.
  * Document ids do not change: the documents table is the same, and a dropped document has 0 tokens.
  */
 export function filterCorpus(corpus: Corpus, keepDocument: (docId: number) => boolean): Corpus {

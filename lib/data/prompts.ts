@@ -34,7 +34,7 @@ export interface EvaluationPromptSets {
 function requireCount(name: string, wanted: number, available: number): void {
   if (wanted > available) {
     throw new RangeError(
-      `evaluation.prompts.${name} is ${wanted}, but the eval-prompts role holds only ${available} such prompts; ` +
+      `evaluation.prompts.${name} is ${wanted}, but the eval-prompts role contains only ${available} such prompts; ` +
         `lower it to at most ${available}`,
     );
   }

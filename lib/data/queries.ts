@@ -31,7 +31,7 @@ export function rtpPromptRow(row: RtpRow, group?: string, withContinuation = tru
 }
 
 /**
- * Build the query sets for a split seed. Throws when the `queries` role holds fewer rows of a kind
+ * Build the query sets for a split seed. Throws when the `queries` role contains fewer rows of a kind
  * than the spec requests.
  */
 export async function buildQuerySets(rule: QuerySpec, seed: number): Promise<QuerySets> {
@@ -55,7 +55,7 @@ export async function buildQuerySets(rule: QuerySpec, seed: number): Promise<Que
   ) {
     if (wanted > available) {
       throw new RangeError(
-        `influence.queries.${kind} is ${wanted}, but the queries role holds only ${available} ${kind} RTP pairs ` +
+        `influence.queries.${kind} is ${wanted}, but the queries role contains only ${available} ${kind} RTP pairs ` +
           `under this rule; lower it to at most ${available}`,
       );
     }

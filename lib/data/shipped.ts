@@ -18,7 +18,7 @@ export class ShippedDataError extends Error {
   override name = "ShippedDataError";
 }
 
-/** Folder that holds the shipped datasets (`data/` of the project unless changed). */
+/** Folder that contains the shipped datasets (`data/` of the project unless changed). */
 export function dataRoot(): string {
   return root;
 }

@@ -87,7 +87,8 @@ Deno.test("corpus provenance aligned", async () => {
     stats.chunks_per_split.train + stats.chunks_per_split.validation + stats.chunks_per_split.test,
     stats.chunks,
   );
-  assert.ok(stats.chunks_per_split.validation > 0 && stats.chunks_per_split.test > 0);
+  assert.ok(stats.chunks_per_split.validation > 0);
+  assert.ok(stats.chunks_per_split.test > 0);
 });
 
 Deno.test("corpus built in batches", async () => {

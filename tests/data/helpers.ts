@@ -7,14 +7,14 @@ import { silentEvents } from "../../lib/runner/events.ts";
 /** Split seed used by the tests. */
 export const TEST_SEED = 1004;
 
-/** A corpus source with the schema defaults filled in. */
+/** Build a corpus source with the schema defaults filled in. */
 export function source(
   fields: Partial<CorpusSourceSpec> & Pick<CorpusSourceSpec, "name" | "dataset" | "label">,
 ): CorpusSourceSpec {
   return { group: 1, passage_chars: 0, max_rows: 0, ...fields };
 }
 
-/** The default experiment's sources at a small token budget. */
+/** Build a data spec with the default experiment's sources at a small token budget. */
 export function smallDataSpec(maxTokens = 60_000): DataSpec {
   return {
     sources: [
@@ -33,7 +33,7 @@ export function smallDataSpec(maxTokens = 60_000): DataSpec {
   };
 }
 
-/** A stage context with a fresh output folder and no event output. */
+/** Create a stage context with a fresh output folder and no event output. */
 export async function testContext(): Promise<StageContext> {
   return {
     events: silentEvents,

@@ -68,6 +68,6 @@ Deno.test("prompt and query stages reload", async () => {
 
   await assert.rejects(
     queriesStage.run(queryContext, { queries: { ...rule, toxic: 100_000 }, split_seed: TEST_SEED }, {}),
-    /influence\.queries\.toxic is 100000, but the queries role holds only \d+/,
+    /influence\.queries\.toxic is 100000, but the queries role contains only \d+/,
   );
 });

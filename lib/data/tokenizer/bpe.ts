@@ -1,8 +1,8 @@
 /**
  * Byte-level BPE tokenizer (encode, decode, JSON form). Text is UTF-8 encoded, so every string
- * round-trips: `decode(encode(s)) === s.toWellFormed()`. A lone surrogate has no UTF-8 form and is
- * encoded as U+FFFD (bytes EF BF BD), the same replacement `TextEncoder` makes; byte sequences that
- * are not valid UTF-8 decode to U+FFFD. `encodeBytes`/`decodeBytes` round-trip arbitrary bytes exactly.
+ * round-trips: `decode(encode(s)) === s.toWellFormed()`. A lone surrogate has no UTF-8 form, so it
+ * is encoded as U+FFFD (bytes EF BF BD), the same replacement `TextEncoder` makes. Byte sequences
+ * that are not valid UTF-8 decode to U+FFFD. `encodeBytes`/`decodeBytes` round-trip arbitrary bytes exactly.
  * The special tokens are never produced from text: `<|endoftext|>` in a string is encoded as plain text.
  */
 
@@ -151,7 +151,7 @@ export class BpeTokenizer implements Tokenizer {
     }
   }
 
-  /** The JSON artifact form. */
+  /** Serialise the merges and special-token ids to the JSON artifact form. */
   toJSON(): BpeTokenizerJson {
     return {
       format: "ifguide-bpe",
