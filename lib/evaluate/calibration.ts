@@ -81,7 +81,11 @@ function smoothTargets(targets: ArrayLike<number>): Float64Array {
   }
   const high = (positives + 1) / (positives + 2);
   const low = 1 / (negatives + 2);
-  return Float64Array.from(targets, (t) => (t === 1 ? high : t === 0 ? low : t));
+  return Float64Array.from(targets, (t) => {
+    if (t === 1) return high;
+    if (t === 0) return low;
+    return t;
+  });
 }
 
 function logLoss(logits: ArrayLike<number>, y: Float64Array, a: number, b: number): number {

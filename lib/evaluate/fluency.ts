@@ -90,7 +90,7 @@ export interface LambadaResult {
   lastWord: Uint8Array;
 }
 
-// Keeps only the last `limit` tokens, because the model sees at most its context.
+// Keeps only the last `limit` tokens, because a forward pass accepts at most the model context.
 function tail(tokens: Int32Array, limit: number): Int32Array {
   return tokens.length > limit ? tokens.subarray(tokens.length - limit) : tokens;
 }

@@ -40,7 +40,7 @@ export interface Generations {
   text: string[];
 }
 
-/** An empty generations value, for concatenation. */
+/** Create an empty generations value, for concatenation. */
 export function emptyGenerations(): Generations {
   return {
     promptSet: [],

@@ -1,5 +1,5 @@
 /**
- * What evaluation needs from a language model, as plain typed arrays: per-token negative
+ * The language-model interface of evaluation, in plain typed arrays: per-token negative
  * log-likelihoods, greedy next-token predictions and sampling. `languageModelFromGpt` adapts the
  * TF.js GPT; tests use small stubs with the same interface.
  *
@@ -14,7 +14,7 @@ import type { SamplingOptions } from "../model/types.ts";
 /** A language model seen by the evaluation code. */
 export interface EvalLanguageModel {
   readonly vocabSize: number;
-  /** Longest sequence a forward pass accepts. */
+  /** Maximum sequence length of a forward pass. */
   readonly context: number;
   /** Negative log-likelihood of token t given tokens < t, for t = 1..T-1: [B, T-1] from int32 [B, T]. */
   tokenNll(tokens: Int32Array, batch: number, time: number): Promise<Float32Array>;

@@ -61,7 +61,7 @@ export interface SourceQuality {
   attributeAuroc?: Record<string, number>;
 }
 
-/** What `trainHashedClassifier` reports besides the classifier. */
+/** Training and held-out quality report returned by `trainHashedClassifier` with the classifier. */
 export interface ClassifierReport {
   id: string;
   trainRows: number;

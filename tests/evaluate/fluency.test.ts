@@ -6,7 +6,7 @@ import type { EvalLanguageModel } from "../../lib/evaluate/language_model.ts";
 // float32 NLL summed over thousands of terms: a relative error well below 1e-5 is expected.
 const PERPLEXITY_TOLERANCE = 1e-4;
 
-/** A model whose next-token distribution is uniform over `vocab` tokens. */
+/** Build a model whose next-token distribution is uniform over `vocab` tokens. */
 function uniformModel(vocab: number): EvalLanguageModel {
   return {
     vocabSize: vocab,
