@@ -17,4 +17,3 @@ export * from "./scores.ts";
 export * from "./fluency.ts";
 export * from "./classifier_stages.ts";
 export * from "./evaluation_stages.ts";
-export * from "./spec_config.ts";
