@@ -41,6 +41,9 @@ export const ARM_KINDS = [
 /** Names usable as file and folder names: a letter or digit, then letters, digits, `.`, `_` or `-`. */
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const NAME_HINT = "a letter or digit followed by letters, digits, '.', '_' or '-'";
+/** Arm names default to the kind, and kinds such as `ifguide+rad` contain a plus sign. */
+const ARM_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.+_-]*$/;
+const ARM_NAME_HINT = "a letter or digit followed by letters, digits, '.', '+', '_' or '-'";
 /** Model names appear in dotted paths, so they may not contain dots. */
 const MODEL_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
 const MODEL_NAME_HINT = "a letter followed by letters, digits, '_' or '-' (no dots)";
@@ -246,8 +249,8 @@ const RAD = object({
 const ARM = object(
   {
     name: string("Unique name shown in reports", {
-      pattern: NAME_PATTERN,
-      patternHint: NAME_HINT,
+      pattern: ARM_NAME_PATTERN,
+      patternHint: ARM_NAME_HINT,
       derived: "the arm kind",
     }),
     kind: enumOf(ARM_KINDS, "Training arm or baseline"),
