@@ -1,8 +1,8 @@
 /**
- * Error positions checked against the yaml package's own node ranges: every scalar of a good spec is
- * replaced in turn by a mapping (invalid wherever a scalar belongs), and the loader must report an
- * issue at exactly that scalar's line and column with its dotted path. Also checks that a resolved
- * spec validates to itself.
+ * Error positions checked against the yaml package's own node ranges. Every scalar of a good spec is
+ * replaced in turn by a mapping, which no scalar field accepts. The loader must then report an issue at
+ * exactly that scalar's line and column, with its dotted path. A resolved spec must also validate to
+ * itself.
  */
 
 import assert from "assert";
