@@ -74,7 +74,7 @@ export function encodePairs(
     let chosen = completionTokens(tokenizer, pair.chosen, options.appendEnd);
     let rejected = completionTokens(tokenizer, pair.rejected, options.appendEnd);
 
-    // One position holds the start token; the prompt gets what the longer completion leaves over.
+    // The start token takes one position, and the prompt gets what the longer completion leaves over.
     const room = context - 1;
     const longest = Math.min(Math.max(chosen.length, rejected.length), room);
     const promptKeep = Math.min(prompt.length, room - longest);

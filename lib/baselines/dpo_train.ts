@@ -40,10 +40,23 @@ export interface DpoTrainOptions {
   seed: number;
 }
 
-/** Where the loop reports and what stops it. */
+/** Everything needed to continue a DPO run after `step` steps. */
+export interface DpoTrainState {
+  step: number;
+  params: Map<string, Float32Array>;
+  /** AdamW moments as exported by `AdamW.exportState`. */
+  optimizer: Map<string, Float32Array>;
+  history: TrainingRecord[];
+}
+
+/** Event sink, abort signal, and the save and resume hooks of the loop. */
 export interface DpoTrainContext {
   events: StageEvents;
   signal: AbortSignal;
+  /** State of an interrupted run of the same pairs and options; the model passed in is still the reference. */
+  resume?: DpoTrainState | null;
+  /** Called with the state every `every` steps (not after the last step). */
+  checkpoint?: { every: number; save(state: DpoTrainState): Promise<void> };
 }
 
 /** Statistics of one DPO step. */
@@ -101,24 +114,26 @@ export async function trainDpo(
   const optimizer = new AdamW(model.params, options.optimizer);
   const nameOf = new Map([...model.params].map(([name, variable]) => [variable.name, name]));
   const schedule = { lr: options.lr, warmup: options.warmup, minLrRatio: 1 };
+  const order = new PairOrder(referenced.length, options.seed);
   const records: DpoStepRecord[] = [];
-  const history: TrainingRecord[] = [];
-  let order: number[] = [];
-  let cursor = 0;
-  let epoch = 0;
+  let history: TrainingRecord[] = [];
+  let start = 0;
 
   try {
-    for (let step = 0; step < options.steps; step++) {
-      context.signal.throwIfAborted();
-      const batchPairs: ReferencedPair[] = [];
-      while (batchPairs.length < options.batchSize) {
-        if (cursor >= order.length) {
-          order = Rng.derive(options.seed, "dpo-order", epoch++).shuffle(referenced.map((_, i) => i));
-          cursor = 0;
-        }
-        batchPairs.push(referenced[order[cursor++]]);
-      }
+    if (context.resume) {
+      model.loadParams(context.resume.params);
+      optimizer.importState(context.resume.optimizer, context.resume.step);
+      history = [...context.resume.history];
+      start = context.resume.step;
+      context.events.log(`resuming DPO at step ${start} of ${options.steps}`);
+    }
 
+    for (let step = start; step < options.steps; step++) {
+      context.signal.throwIfAborted();
+      const batchPairs = Array.from(
+        { length: options.batchSize },
+        (_, i) => referenced[order.at(step * options.batchSize + i)],
+      );
       const lr = learningRate(step, options.steps, schedule);
       const record = await optimizerStep(model, optimizer, nameOf, batchPairs, options, padId, lr);
       record.step = step + 1;
@@ -128,12 +143,49 @@ export async function trainDpo(
       records.push(record);
       history.push({ step: step + 1, trainLoss: record.loss, lr });
       report(context.events, record, options.steps);
+
+      const checkpoint = context.checkpoint;
+      if (checkpoint && (step + 1) % checkpoint.every === 0 && step + 1 < options.steps) {
+        await checkpoint.save({
+          step: step + 1,
+          params: await model.exportParams(),
+          optimizer: await optimizer.exportState(),
+          history: [...history],
+        });
+      }
     }
   } finally {
     optimizer.dispose();
     monitor.dispose();
   }
   return { records, history };
+}
+
+/**
+ * The seeded visiting order of the pairs: pass e is a shuffle drawn from `(seed, e)`, and position i of
+ * the whole run is pair `at(i)`, so a resumed run continues exactly where the interrupted one stopped.
+ */
+class PairOrder {
+  #count: number;
+  #seed: number;
+  #pass = -1;
+  #order: number[] = [];
+
+  constructor(count: number, seed: number) {
+    this.#count = count;
+    this.#seed = seed;
+  }
+
+  at(position: number): number {
+    const pass = Math.floor(position / this.#count);
+    if (pass !== this.#pass) {
+      this.#order = Rng.derive(this.#seed, "dpo-order", pass).shuffle(
+        Array.from({ length: this.#count }, (_, i) => i),
+      );
+      this.#pass = pass;
+    }
+    return this.#order[position % this.#count];
+  }
 }
 
 /** Forward, backward and one AdamW update on a batch of pairs. */

@@ -4,7 +4,7 @@
  *
  * Shape legend: B rows of the generation batch, V vocabulary, k candidates per row.
  *
- * Filtering happens once, inside RAD, before the rewards move the logits; filtering again after the
+ * Filtering happens once, inside RAD, before the rewards move the logits. Filtering again after the
  * reward would cut candidates by their shifted logits and change the method. So a RAD arm runs the
  * sampler with top-k 0 and a nucleus of `RAD_SAMPLER_TOP_P` (`radSamplingOptions` builds such options).
  * That nucleus is 1 - 1e-12 rather than 1 because the sampler walks the cumulative distribution in
@@ -58,7 +58,7 @@ export interface RowContinuation {
 export class ContinuationTracker {
   #rows: Array<{ prompt: Int32Array; last: Int32Array } | undefined> = [];
 
-  /** The generated part of each context, [B][t_b]. */
+  /** Split each context into its generated part, [B][t_b], and report stalled rows. */
   continuations(contexts: Int32Array[]): RowContinuation[] {
     return contexts.map((context, row) => {
       const state = this.#rows[row];

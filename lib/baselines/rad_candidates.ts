@@ -3,9 +3,9 @@
  *
  * Shape legend: V vocabulary. A row is V logits after temperature.
  *
- * The filter is the plain sampler's own: top-k keeps every token whose logit reaches the k-th largest
- * (ties at the k-th value are kept), then the nucleus keeps the smallest set of most likely of those
- * tokens whose probability, renormalised over the top-k set, reaches p. The arithmetic (float64
+ * The filter is the plain sampler's own. Top-k keeps every token whose logit reaches the k-th largest
+ * (ties at the k-th value are kept). The nucleus then keeps the smallest set of the most likely of
+ * those tokens whose probability, renormalised over the top-k set, reaches p. The arithmetic (float64
  * probabilities, the summation order, the comparison) repeats the sampler's step for step, so RAD with
  * beta = 0 keeps exactly the tokens plain top-p / top-k sampling keeps.
  */
@@ -61,7 +61,7 @@ export function selectCandidates(row: ArrayLike<number>, topP: number, topK: num
   return Int32Array.from(order.slice(0, kept), (i) => candidates[i]);
 }
 
-/** The k-th largest value of a row, keeping a sorted buffer of the k largest seen (k is small). */
+/** Find the k-th largest value of a row with a sorted buffer of the k largest seen (k is small). */
 function kthLargest(row: ArrayLike<number>, k: number): number {
   const top = new Float64Array(k).fill(-Infinity);
   for (let v = 0; v < row.length; v++) {

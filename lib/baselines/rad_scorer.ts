@@ -31,8 +31,8 @@ const REPLACEMENT_CHARACTER = "\uFFFD";
  *
  * Decoding is cached: the text of each row's continuation is extended by one token per step, and each
  * token's own text is decoded once. Appending a token's text to the continuation's text equals decoding
- * the joined ids whenever neither side splits a UTF-8 character (a split shows as U+FFFD at the seam);
- * at a split the scorer decodes the whole sequence instead.
+ * the joined ids unless one side splits a UTF-8 character, which shows as U+FFFD at the seam. At such a
+ * split the scorer decodes the whole sequence instead.
  *
  * NOTE: the classifier interface takes whole texts, so the classifier's features of the shared
  * continuation are recomputed for every candidate; only the decoding is cached.

@@ -1,12 +1,12 @@
 /**
- * What each baseline arm kind runs, for the planner: the checkpoint it starts from, the post-training
+ * Recipes of the baseline arm kinds for the planner: the checkpoint each starts from, the post-training
  * it applies, and how it decodes. Also the RAD reward kinds with the artifacts each one needs.
  */
 
 import type { Tokenizer } from "../data/types.ts";
 import type { ToxicityClassifier } from "../evaluate/types.ts";
 import type { ArmKind, ArmSpec, RadSpec } from "../spec/types.ts";
-import { RadProcessor } from "./rad.ts";
+import { RAD_SAMPLER_TOP_P, RadProcessor } from "./rad.ts";
 import { type CandidateScorer, ClassifierScorer } from "./rad_scorer.ts";
 import { type PrefixRewardModel, PrefixRewardScorer } from "./reward_model.ts";
 
@@ -61,12 +61,12 @@ export const BASELINE_RECIPES: Readonly<Record<BaselineArmKind, BaselineRecipe>>
   },
 };
 
-/** The recipe of an arm kind, or undefined when the kind is not a baseline arm. */
+/** Look up the recipe of an arm kind; undefined when the kind is not a baseline arm. */
 export function baselineRecipe(kind: ArmKind): BaselineRecipe | undefined {
   return (BASELINE_RECIPES as Record<string, BaselineRecipe>)[kind];
 }
 
-/** Decoding an arm uses: `rad` when its kind decodes with RAD or its `decoding` field asks for it. */
+/** Return the decoding of an arm: `rad` when its kind decodes with RAD or its `decoding` field is `rad`. */
 export function armDecoding(arm: Pick<ArmSpec, "kind" | "decoding">): "sample" | "rad" {
   return arm.decoding === "rad" || baselineRecipe(arm.kind)?.decoding === "rad" ? "rad" : "sample";
 }
@@ -122,4 +122,18 @@ export function createRadProcessor(rad: RadSpec, topP: number, dependencies: Rad
     );
   }
   return new RadProcessor({ beta: rad.beta, topK: rad.top_k, topP, scorer: kind.createScorer(dependencies) });
+}
+
+/**
+ * Return the sampler's own top-p and top-k for an arm's decoding. Plain sampling uses the evaluation's
+ * values. RAD filters inside its processor, so the sampler gets top-k 0 and the nucleus
+ * `RAD_SAMPLER_TOP_P`.
+ */
+export function samplerFilter(
+  decoding: "sample" | "rad",
+  evaluation: { top_p: number; top_k: number },
+): { topP: number; topK: number } {
+  return decoding === "rad"
+    ? { topP: RAD_SAMPLER_TOP_P, topK: 0 }
+    : { topP: evaluation.top_p, topK: evaluation.top_k };
 }

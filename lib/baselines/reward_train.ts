@@ -124,7 +124,7 @@ export function trainPrefixReward(
   return model;
 }
 
-/** One AdaGrad step on all prefixes of one row. */
+/** Apply one AdaGrad step on all prefixes of one row. */
 function updateRow(
   weights: Float64Array,
   squares: Float64Array,

@@ -4,25 +4,13 @@ import { initBackend } from "../../lib/backend/init.ts";
 import { encodePairs, padPairs, type PreferencePair } from "../../lib/baselines/dpo_batch.ts";
 import { batchLogProbs, trainDpo } from "../../lib/baselines/dpo_train.ts";
 import { createModel } from "../../lib/model/gpt.ts";
-import type { ModelConfig } from "../../lib/model/types.ts";
 import { silentEvents } from "../../lib/runner/events.ts";
 import { AdamW, ADAMW_DEFAULTS } from "../../lib/train/adamw.ts";
-import { ByteTokenizer } from "./fixtures.ts";
+import { ByteTokenizer, TINY_CONFIG } from "./fixtures.ts";
 
 await initBackend("cpu");
 
 const tokenizer = new ByteTokenizer();
-export const TINY_CONFIG: ModelConfig = {
-  d_model: 32,
-  n_layers: 1,
-  n_heads: 2,
-  d_ff: 64,
-  context: 48,
-  positions: "learned",
-  parallel_residual: false,
-  tie_embeddings: true,
-  vocab_size: tokenizer.vocabSize,
-};
 
 const SUBJECTS = ["you", "they", "the cat", "my boss", "he", "she", "the team", "we"];
 /** Pairs that prefer a kind word over a rude one after the same prompt. */

@@ -2,6 +2,7 @@
 
 import type { Tokenizer } from "../../lib/data/types.ts";
 import type { ToxicityClassifier } from "../../lib/evaluate/types.ts";
+import type { ModelConfig } from "../../lib/model/types.ts";
 
 /** One token per UTF-8 byte, plus end-of-text (256) and padding (257). */
 export class ByteTokenizer implements Tokenizer {
@@ -20,7 +21,8 @@ export class ByteTokenizer implements Tokenizer {
   }
 
   tokenText(id: number): string {
-    return id < 256 ? `<${id}>` : id === this.eotId ? "<eot>" : "<pad>";
+    if (id < 256) return `<${id}>`;
+    return id === this.eotId ? "<eot>" : "<pad>";
   }
 }
 
@@ -42,3 +44,16 @@ export class WordListClassifier implements ToxicityClassifier {
     };
   }
 }
+
+/** A one-layer GPT over the byte vocabulary, small enough for many test runs on a CPU. */
+export const TINY_CONFIG: ModelConfig = {
+  d_model: 32,
+  n_layers: 1,
+  n_heads: 2,
+  d_ff: 64,
+  context: 48,
+  positions: "learned",
+  parallel_residual: false,
+  tie_embeddings: true,
+  vocab_size: 258,
+};
