@@ -9,6 +9,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import { targetLogProbs } from "../model/loss.ts";
 import type { LinearCapture, LinearLayerInfo } from "../model/types.ts";
 import type { Rng } from "../util/rng.ts";
 import type { TrackedLayer } from "./layers.ts";
@@ -109,16 +110,16 @@ export function captureBatch(
     // The gradient scope disposes everything except its result; the captured inputs must survive.
     for (const input of inputs.values()) tf.keep(input);
     const vocab = logits.shape[2];
-    const flat = logits.reshape([rows, vocab]); // [N, V]
     const targets = options.sampleRngs
-      ? sampleLabels(flat.dataSync() as Float32Array, vocab, batch, options.sampleRngs)
+      ? sampleLabels(
+        tf.softmax(tf.reshape(logits, [rows, vocab])).dataSync() as Float32Array,
+        vocab,
+        batch,
+        options.sampleRngs,
+      )
       : batch.targets;
-    // Flat index row * V + target picks one log-probability per row without a [N, V] one-hot.
-    const index = new Int32Array(rows);
-    for (let r = 0; r < rows; r++) index[r] = r * vocab + targets[r];
-    const logProbs = tf.reshape(tf.logSoftmax(flat), [rows * vocab]); // [N * V]
-    const picked = tf.gather(logProbs, tf.tensor1d(index, "int32")); // [N]
-    return tf.neg(tf.sum(tf.mul(picked, tf.tensor1d(batch.weights)))) as tf.Scalar;
+    const logProbs = targetLogProbs(logits, tf.tensor2d(targets, [b, t], "int32")); // [B, T]
+    return tf.neg(tf.sum(tf.mul(logProbs, tf.tensor2d(batch.weights, [b, t])))) as tf.Scalar;
   };
 
   let result: { value: tf.Scalar; grads: tf.Tensor[] };
@@ -159,8 +160,8 @@ function withBiasAndMask(input: tf.Tensor2D, layer: TrackedLayer, mask?: Uint8Ar
   return a;
 }
 
-/** Draw one label per weighted position from softmax(logits), with the row's own generator. */
-function sampleLabels(logits: Float32Array, vocab: number, batch: LossBatch, rngs: Rng[]): Int32Array {
+/** Draw one label per weighted position from its softmax row `probs` [N, V], with the row's own generator. */
+function sampleLabels(probs: Float32Array, vocab: number, batch: LossBatch, rngs: Rng[]): Int32Array {
   const labels = new Int32Array(batch.batch * batch.time);
   for (let r = 0; r < batch.batch; r++) {
     const rng = rngs[r];
@@ -168,15 +169,15 @@ function sampleLabels(logits: Float32Array, vocab: number, batch: LossBatch, rng
       const row = r * batch.time + t;
       if (batch.weights[row] === 0) continue;
       const offset = row * vocab;
-      let max = -Infinity;
-      for (let v = 0; v < vocab; v++) max = Math.max(max, logits[offset + v]);
+      // The float32 row sums to 1 only up to rounding; drawing against its own total keeps the
+      // last token reachable and never runs past the row.
       let total = 0;
-      for (let v = 0; v < vocab; v++) total += Math.exp(logits[offset + v] - max);
-      let u = rng.next() * total;
+      for (let v = 0; v < vocab; v++) total += probs[offset + v];
+      let remaining = rng.next() * total;
       let label = vocab - 1;
       for (let v = 0; v < vocab; v++) {
-        u -= Math.exp(logits[offset + v] - max);
-        if (u <= 0) {
+        remaining -= probs[offset + v];
+        if (remaining < 0) {
           label = v;
           break;
         }
