@@ -22,6 +22,9 @@ const LOG_AXIS_RATIO = 20;
 /** Default number of top chunks shown. */
 export const DEFAULT_TOP_CHUNKS = 5;
 
+/** Decimals of non-integer selection statistics (thresholds can be small). */
+const STATISTIC_DECIMALS = 6;
+
 /** Most selected token types shown. */
 const TOP_TOKEN_ROWS = 30;
 
@@ -87,6 +90,24 @@ export function qualityBlocks(data: AttributionData): Block[] {
     });
   }
   return blocks;
+}
+
+/** Build a table of selection statistics, one row per statistic and one column per method. */
+export function selectionBlocks(data: AttributionData): Block[] {
+  const selections = data.selections ?? [];
+  if (selections.length === 0) return [];
+  const names = [...new Set(selections.flatMap((selection) => Object.keys(selection.stats)))];
+  const cell = (value: number | string | undefined) => {
+    if (value === undefined) return "";
+    if (typeof value === "string") return value;
+    return Number.isInteger(value) ? formatCount(value) : formatNumber(value, STATISTIC_DECIMALS);
+  };
+  return [{
+    kind: "table",
+    columns: [textColumn("statistic"), ...selections.map((selection) => numberColumn(selection.method))],
+    rows: names.map((name) => [name, ...selections.map((selection) => cell(selection.stats[name]))]),
+    caption: "How each score-based selection was made: quantile threshold, budget and tokens selected.",
+  }];
 }
 
 /** Line charts of precision and of recall against the selection budget, one line per method. */

@@ -54,12 +54,12 @@ function sampleSd(values: number[]): number {
   return Math.sqrt(values.reduce((sum, value) => sum + (value - average) ** 2, 0) / (values.length - 1));
 }
 
-/** A bound that is absent, null (NaN after a JSON round trip) or NaN counts as missing. */
+/** Return a finite bound, or undefined for one that is absent, null (NaN after JSON) or NaN. */
 function finiteOrUndefined(value: number | null | undefined): number | undefined {
   return typeof value === "number" && Number.isFinite(value) ? value : undefined;
 }
 
-/** A value that is null after a JSON round trip becomes NaN, which tables show as `n/a`. */
+/** Convert a value that is null after a JSON round trip into NaN, which tables show as `n/a`. */
 export function numericValue(value: number | null | undefined): number {
   return typeof value === "number" ? value : Number.NaN;
 }
@@ -75,7 +75,7 @@ function combine(rows: MetricRow[]): MetricGroup {
     metric: first.metric,
     attribute: first.attribute,
     classifier: first.classifier,
-    value: pooled ? numericValue(pooled.value) : values.length === 1 ? values[0] : mean(values),
+    value: pooled ? numericValue(pooled.value) : mean(values),
     seeds: perSeed.map((row) => row.seed!),
     n: pooled ? pooled.n : perSeed.reduce((sum, row) => sum + row.n, 0),
     rows,

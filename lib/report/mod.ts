@@ -7,3 +7,4 @@ export { paperRowForKind } from "./metrics.ts";
 export { PAPER_RESULTS, PAPER_SCALE_LABEL, paperReduction } from "./paper.ts";
 export { ReportDataError, validateReportData } from "./validate.ts";
 export { type ReportInputs, type ReportOutput, reportStage } from "./stage.ts";
+export { attributionFromComparison, scoreHistogram, topChunkFromView } from "./gather.ts";

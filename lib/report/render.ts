@@ -11,6 +11,7 @@ import {
   DEFAULT_TOP_CHUNKS,
   histogramBlocks,
   qualityBlocks,
+  selectionBlocks,
   topChunkBlocks,
   topTokenBlocks,
 } from "./attribution.ts";
@@ -59,7 +60,10 @@ function attributionSections(data: ReportData, topChunks: number): Section[] {
     }])];
   }
   return [
-    section("attribution", "Attribution quality", 2, qualityBlocks(attribution)),
+    section("attribution", "Attribution quality", 2, [
+      ...qualityBlocks(attribution),
+      ...selectionBlocks(attribution),
+    ]),
     section("attribution-budget", "Precision and recall vs budget", 3, curveBlocks(attribution.curves)),
     section("attribution-histograms", "Token score histograms", 3, histogramBlocks(attribution.histograms)),
     section("attribution-tokens", "Most selected token types", 3, topTokenBlocks(attribution)),

@@ -176,9 +176,18 @@ export interface SelectedTokenType {
   share: number;
 }
 
+/** Statistics of one score-based selection (percentile, threshold, budget, tokens selected, ...). */
+export interface SelectionSummary {
+  method: string;
+  /** Statistic name to value, shown in insertion order. */
+  stats: Record<string, number | string>;
+}
+
 /** Everything about influence attribution and token selection. */
 export interface AttributionData {
   quality: AttributionQualityRow[];
+  /** Selection statistics per score-based method, when recorded. */
+  selections?: SelectionSummary[];
   curves: BudgetCurve[];
   histograms: ScoreHistogram[];
   topChunks: TopChunk[];

@@ -145,6 +145,16 @@ export function reportData(seeds: number[] = [1004]): ReportData {
         },
         { method: "random", precision: 0.05, recall: 0.02, f1: 0.029, auroc: 0.5, auprc: 0.05 },
       ],
+      selections: [{
+        method: "differential",
+        stats: {
+          percentile: 0.99,
+          threshold: 0.000123,
+          budgetTokens: 5000,
+          tokensSelected: 4980,
+          stopReason: "budget",
+        },
+      }],
       curves: [
         {
           method: "differential",

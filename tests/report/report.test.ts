@@ -79,6 +79,15 @@ Deno.test("renderReport sections present", async () => {
   }
 });
 
+Deno.test("selection statistics table", async () => {
+  const { markdown } = await render(reportData());
+  const rows = markdownTable(markdown, "How each score-based selection was made");
+  assert.deepEqual(rows[0], ["statistic", "differential"]);
+  assert.deepEqual(rows.find((row) => row[0] === "threshold"), ["threshold", "0.000123"]);
+  assert.deepEqual(rows.find((row) => row[0] === "budgetTokens"), ["budgetTokens", "5,000"]);
+  assert.deepEqual(rows.find((row) => row[0] === "stopReason"), ["stopReason", "budget"]);
+});
+
 Deno.test("main table rows per arm in paper order", async () => {
   const { markdown } = await render(reportData());
   const rows = markdownTable(markdown, "## Main results");
