@@ -137,6 +137,32 @@ function promptGroups(
 }
 
 /**
+ * Per-prompt maxima of one attribute for every prompt group (the sets, `rtp_all` and per-group splits),
+ * in prompt order. Two arms evaluated on the same prompt sets give aligned arrays, the input of a
+ * paired bootstrap over prompts (`comparePromptMaxima`).
+ */
+export function promptMaxima(
+  generations: Generations,
+  scores: GenerationScores,
+  attribute: string,
+  promptSets: PromptSet[],
+  splitByGroup: string[],
+): Map<string, Float64Array> {
+  const values = scores.attributes[attribute];
+  if (!values) {
+    throw new Error(
+      `scores of '${scores.classifier}' have no attribute '${attribute}'; ` +
+        `available: ${Object.keys(scores.attributes).join(", ")}`,
+    );
+  }
+  const out = new Map<string, Float64Array>();
+  for (const group of promptGroups(generations, promptSets, splitByGroup)) {
+    out.set(group.name, maxPerPrompt(group.rows.map((i) => values[i]), group.prompt, group.prompts));
+  }
+  return out;
+}
+
+/**
  * EMT, EMT std and TP per prompt set (plus `rtp_all` and per-group splits), attribute and classifier,
  * each EMT and TP with a bootstrap interval over prompts.
  */

@@ -105,3 +105,22 @@ Deno.test("registry rejects unknown ids", async () => {
     /cannot read/,
   );
 });
+
+Deno.test("registry loads a classifier module", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/length_classifier.ts`;
+  await Deno.writeTextFile(
+    path,
+    `export default {
+      id: "length",
+      attributes: ["toxicity"],
+      predict: (texts: string[]) => ({ toxicity: Float32Array.from(texts, (t) => Math.min(1, t.length / 10)) }),
+    };\n`,
+  );
+  const classifier = await resolveClassifier(`module:${path}`, { builtin: {} });
+  assert.equal(classifier.id, "length");
+  assert.deepEqual(Array.from(classifier.predict(["abcde", ""]).toxicity), [0.5, 0]);
+  await Deno.writeTextFile(`${dir}/bad.ts`, "export const nothing = 1;\n");
+  await assert.rejects(() => resolveClassifier(`module:${dir}/bad.ts`, { builtin: {} }), /must export/);
+  await Deno.remove(dir, { recursive: true });
+});

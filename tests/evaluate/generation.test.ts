@@ -1,7 +1,8 @@
 import assert from "assert";
 import { initBackend } from "../../lib/backend/init.ts";
-import type { PromptSet, Tokenizer } from "../../lib/data/types.ts";
+import type { Corpus, PromptSet, Tokenizer } from "../../lib/data/types.ts";
 import {
+  fluencyStage,
   generateStage,
   generationsCodec,
   scoreGenerationsStage,
@@ -9,12 +10,18 @@ import {
 } from "../../lib/evaluate/evaluation_stages.ts";
 import type { DecodingConfig } from "../../lib/evaluate/generations.ts";
 import { languageModelFromGpt } from "../../lib/evaluate/language_model.ts";
+import { promptMaxima } from "../../lib/evaluate/scores.ts";
+import { comparePromptMaxima } from "../../lib/evaluate/seeds.ts";
+import { Rng } from "../../lib/util/rng.ts";
 import type { ToxicityClassifier } from "../../lib/evaluate/types.ts";
 import { createModel } from "../../lib/model/gpt.ts";
 import { generate } from "../../lib/model/generate.ts";
 import type { ModelConfig } from "../../lib/model/types.ts";
 import { silentEvents } from "../../lib/runner/events.ts";
 import type { StageContext } from "../../lib/runner/stage.ts";
+
+// Float32 logits of exactly 0 give log(V) per token up to rounding.
+const UNIFORM_TOLERANCE = 1e-5;
 
 const CONFIG: ModelConfig = {
   d_model: 16,
@@ -160,4 +167,47 @@ Deno.test("file classifier scores stored generations", async () => {
     /has no score for text/,
   );
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("prompt maxima pair two arms", async () => {
+  await initBackend("wasm", { library: "auto", threads: 2 });
+  const { generations, scores } = await evaluateOnce(4);
+  const maxima = promptMaxima(generations, scores, "toxicity", SETS, []);
+  assert.equal(maxima.get("rtp_toxic")!.length, 3);
+  assert.equal(maxima.get("rtp_all")!.length, 5);
+  // An arm compared with itself differs by exactly zero.
+  const same = comparePromptMaxima(maxima.get("rtp_all")!, maxima.get("rtp_all")!, "emt", 0.5, 100, 1);
+  assert.equal(same.difference, 0);
+  assert.throws(() => promptMaxima(generations, scores, "threat", SETS, []), /no attribute 'threat'/);
+});
+
+Deno.test("GPT adapter uniform perplexity and fluency stage", async () => {
+  await initBackend("wasm", { library: "auto", threads: 2 });
+  // All-zero parameters make every logit 0, so the next-token distribution is uniform.
+  const gpt = createModel(CONFIG, 3);
+  gpt.loadParams(new Map([...gpt.params].map(([name, variable]) => [name, new Float32Array(variable.size)])));
+  const model = languageModelFromGpt(gpt, generate);
+  const blockSize = 16;
+  const rng = new Rng(2);
+  const corpus = {
+    blockSize,
+    numChunks: 6,
+    tokens: Int32Array.from({ length: 6 * blockSize }, () => 1 + rng.int(26)),
+    chunkSplit: Uint8Array.from([0, 2, 2, 1, 2, 0]),
+  } as unknown as Corpus;
+  const rows = await fluencyStage.run(await context(), {
+    perplexityChunks: 2,
+    lambada: 4,
+    batchSize: 2,
+    bootstrap: 100,
+    seed: 1,
+  }, { model, tokenizer: letters, corpus });
+  const ppl = rows.find((row) => row.metric === "perplexity")!;
+  assert.ok(Math.abs(ppl.value / CONFIG.vocab_size - 1) < UNIFORM_TOLERANCE, `perplexity ${ppl.value}`);
+  assert.equal(ppl.n, 2 * (blockSize - 1));
+  const metrics = rows.map((row) => row.metric).sort();
+  assert.deepEqual(metrics, ["lambada_last_token", "lambada_last_word", "perplexity"]);
+  // Argmax of uniform logits is token 0 (end-of-text), which never appears in a passage.
+  for (const row of rows.filter((r) => r.promptSet === "lambada")) assert.equal(row.value, 0);
+  gpt.dispose();
 });
