@@ -1,12 +1,19 @@
 /**
  * Helpers for the code that gathers `ReportData` from cached artifacts: convert the attribution
- * stage's comparison and the selection code's chunk views into report types, and bin token scores
- * into the toxic and benign histograms. Nothing here reads files.
+ * stage's comparison, the selection code's chunk views and a classifier's training report into report
+ * types, and bin token scores into the toxic and benign histograms. Nothing here reads files.
  */
 
 import type { AttributionComparison } from "../select/comparison.ts";
+import type { ClassifierReport, SourceQuality } from "../evaluate/train_classifier.ts";
 import type { ChunkView } from "../select/render.ts";
-import type { AttributionData, BudgetCurve, ScoreHistogram, TopChunk } from "./types.ts";
+import type {
+  AttributionData,
+  BudgetCurve,
+  ClassifierQualityRow,
+  ScoreHistogram,
+  TopChunk,
+} from "./types.ts";
 
 /** Default number of histogram bins. */
 export const DEFAULT_HISTOGRAM_BINS = 40;
@@ -158,4 +165,21 @@ export function scoreHistogram(
     else benignCounts[bin] += 1;
   }
   return { label, edges, toxic: toxicCounts, benign: benignCounts };
+}
+
+/** Convert a classifier's held-out quality report into rows: every source pooled first, then each source. */
+export function classifierRowsFromReport(report: ClassifierReport): ClassifierQualityRow[] {
+  const row = (quality: SourceQuality): ClassifierQualityRow => ({
+    classifier: report.id,
+    source: quality.source,
+    auroc: quality.auroc,
+    aurocLow: quality.aurocInterval?.[0],
+    aurocHigh: quality.aurocInterval?.[1],
+    f1: quality.f1,
+    positiveRate: quality.positiveRate,
+    ece: quality.ece,
+    spearman: quality.spearman,
+    n: quality.rows,
+  });
+  return [row(report.overall), ...report.perSource.map(row)];
 }

@@ -7,4 +7,9 @@ export { paperRowForKind } from "./metrics.ts";
 export { PAPER_RESULTS, PAPER_SCALE_LABEL, paperReduction } from "./paper.ts";
 export { ReportDataError, validateReportData } from "./validate.ts";
 export { type ReportInputs, type ReportOutput, reportStage } from "./stage.ts";
-export { attributionFromComparison, scoreHistogram, topChunkFromView } from "./gather.ts";
+export {
+  attributionFromComparison,
+  classifierRowsFromReport,
+  scoreHistogram,
+  topChunkFromView,
+} from "./gather.ts";

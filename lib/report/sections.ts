@@ -3,6 +3,7 @@
 import { type Block, numberColumn, textColumn } from "./document.ts";
 import {
   formatCount,
+  formatInterval,
   formatNumber,
   formatPercent,
   PERPLEXITY_DECIMALS,
@@ -23,8 +24,10 @@ export function classifierBlocks(rows: ClassifierQualityRow[]): Block[] {
       textColumn("classifier"),
       textColumn("evaluation data"),
       numberColumn("AUROC"),
+      numberColumn("95% CI"),
       numberColumn("F1"),
       numberColumn("ECE"),
+      numberColumn("positive rate"),
       numberColumn("Spearman"),
       numberColumn("n"),
     ],
@@ -32,12 +35,16 @@ export function classifierBlocks(rows: ClassifierQualityRow[]): Block[] {
       row.classifier,
       row.source,
       p(row.auroc),
+      formatInterval(row.aurocLow, row.aurocHigh, PROBABILITY_DECIMALS),
       p(row.f1),
       p(row.ece),
+      p(row.positiveRate),
       p(row.spearman),
       formatCount(row.n),
     ]),
-    caption: "ECE is the expected calibration error; Spearman is the rank correlation with reference scores.",
+    caption: "ECE is the expected calibration error. Positive rate is the share of rows scored at or above " +
+      "the threshold, so on benign data it is the false-positive rate. Spearman is the rank correlation " +
+      "with reference scores.",
   }];
 }
 

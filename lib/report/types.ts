@@ -197,10 +197,15 @@ export interface AttributionData {
 /** Quality of one toxicity classifier on held-out labelled data. */
 export interface ClassifierQualityRow {
   classifier: string;
-  /** Evaluation data (`jigsaw test`, `toxigen`). */
+  /** Evaluation data (`jigsaw test`, `toxigen`, or `all` for every held-out row pooled). */
   source: string;
   auroc: number;
+  /** 95% interval of the AUROC, when computed. */
+  aurocLow?: number;
+  aurocHigh?: number;
   f1: number;
+  /** Share of rows scored at or above the decision threshold (the false-positive rate on benign data). */
+  positiveRate?: number;
   /** Expected calibration error. */
   ece: number;
   /** Spearman correlation with reference scores, when available. */

@@ -1,5 +1,11 @@
 import assert from "assert";
-import { attributionFromComparison, scoreHistogram, topChunkFromView } from "../../lib/report/gather.ts";
+import {
+  attributionFromComparison,
+  classifierRowsFromReport,
+  scoreHistogram,
+  topChunkFromView,
+} from "../../lib/report/gather.ts";
+import type { ClassifierReport } from "../../lib/evaluate/train_classifier.ts";
 import type { AttributionComparison } from "../../lib/select/comparison.ts";
 
 const TOLERANCE = 1e-12;
@@ -133,4 +139,27 @@ Deno.test("scoreHistogram constant scores", () => {
   assert.equal(histogram.edges[0], 2);
   assert.equal(histogram.edges[4], 3);
   assert.equal(histogram.toxic[0] + histogram.benign[0], 3);
+});
+
+Deno.test("classifierRowsFromReport pooled first", () => {
+  const quality = (source: string, auroc: number) => ({
+    source,
+    rows: 100,
+    positives: 30,
+    auroc,
+    f1: 0.7,
+    ece: 0.05,
+    aurocInterval: [auroc - 0.02, auroc + 0.02] as [number, number],
+    positiveRate: 0.25,
+  });
+  const rows = classifierRowsFromReport({
+    id: "hashed:jigsaw",
+    overall: quality("all", 0.9),
+    perSource: [quality("jigsaw", 0.92), quality("wiki", 0.85)],
+  } as unknown as ClassifierReport);
+  assert.deepEqual(rows.map((row) => row.source), ["all", "jigsaw", "wiki"]);
+  assert.equal(rows[0].classifier, "hashed:jigsaw");
+  assert.equal(rows[1].aurocLow, 0.9);
+  assert.equal(rows[2].positiveRate, 0.25);
+  assert.equal(rows[2].spearman, undefined);
 });

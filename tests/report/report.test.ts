@@ -88,6 +88,33 @@ Deno.test("selection statistics table", async () => {
   assert.deepEqual(rows.find((row) => row[0] === "stopReason"), ["stopReason", "budget"]);
 });
 
+Deno.test("classifier table with interval", async () => {
+  const { markdown } = await render(reportData());
+  const rows = markdownTable(markdown, "ECE is the expected calibration error");
+  assert.deepEqual(rows[0], [
+    "classifier",
+    "evaluation data",
+    "AUROC",
+    "95% CI",
+    "F1",
+    "ECE",
+    "positive rate",
+    "Spearman",
+    "n",
+  ]);
+  assert.deepEqual(rows[2], [
+    "explicit-logreg",
+    "jigsaw test",
+    "0.940",
+    "[0.920, 0.960]",
+    "0.810",
+    "0.031",
+    "0.120",
+    "0.770",
+    "2,000",
+  ]);
+});
+
 Deno.test("main table rows per arm in paper order", async () => {
   const { markdown } = await render(reportData());
   const rows = markdownTable(markdown, "## Main results");
