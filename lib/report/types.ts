@@ -70,7 +70,7 @@ export interface ReportMeta {
  */
 export type { MetricRow };
 
-/** Which classifier ids are the explicit and the implicit toxicity classifier of the run. */
+/** Classifier ids of the explicit and the implicit toxicity classifier of the run. */
 export interface ClassifierRoles {
   /** Classifier id of explicit toxicity (the main table's EMT and TP). */
   explicit: string;
