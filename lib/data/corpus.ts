@@ -51,6 +51,8 @@ export interface CorpusBuildOptions {
   seed: number;
   /** Chunks per emitted batch (default 1024). */
   batchChunks?: number;
+  /** Number of candidate documents, when known, for progress totals of the counting pass. */
+  totalDocuments?: number;
   signal?: AbortSignal;
   events?: StageEvents;
 }
@@ -166,7 +168,7 @@ export async function buildCorpusStream(
     count += 1;
     if (count % SIGNAL_EVERY === 0) {
       aborted(options.signal);
-      events.progress(count, 0, "documents counted");
+      events.progress(count, options.totalDocuments ?? 0, "documents counted");
     }
   }
   const selection = selectDocuments(

@@ -13,7 +13,7 @@ import { loadDavidson } from "./datasets/davidson.ts";
 import { loadRtp } from "./datasets/rtp.ts";
 import { cutPassages, groupRows } from "./passages.ts";
 import { type RoleIndex, roleIndex, rowsWithRole } from "./role_index.ts";
-import { readUserTexts } from "./user/read.ts";
+import { readUserTexts, type UserRow } from "./user/read.ts";
 
 /** Continuation toxicity at or above which an RTP row is toxic for source filters. */
 export const RTP_TOXIC_MIN = 0.5;
@@ -121,8 +121,10 @@ function joinGroup(group: SourceText[], separator: string): { rowIds: string[]; 
 /** Build the documents of one source (before the class budget). */
 export async function sourceDocuments(
   source: CorpusSourceSpec,
-  index: RoleIndex,
+  roles: () => Promise<RoleIndex>,
   seed: number,
+  /** Rows of a user file already read (and validated) by the caller. */
+  userRows?: UserRow[],
 ): Promise<{ rows: number; documents: Array<{ rowIds: string[]; text: string }> }> {
   const order = (rows: SourceText[]) => Rng.derive(seed, "source-order", source.name).shuffle(rows);
 
@@ -132,7 +134,7 @@ export async function sourceDocuments(
       requireFilter(source, false);
       const loaded = source.dataset === "gutenberg" ? await loadGutenberg() : await loadSpeeches();
       const rows = sampleRows(
-        rowsWithRole(index, loaded, "corpus"),
+        rowsWithRole(await roles(), loaded, "corpus"),
         source.max_rows,
         seed,
         source.name,
@@ -145,7 +147,7 @@ export async function sourceDocuments(
     case "nlp_corpus": {
       requireFilter(source, false);
       const rows = sampleRows(
-        rowsWithRole(index, await loadNlpCorpus(), "corpus"),
+        rowsWithRole(await roles(), await loadNlpCorpus(), "corpus"),
         source.max_rows,
         seed,
         source.name,
@@ -158,7 +160,7 @@ export async function sourceDocuments(
     }
     case "rtp": {
       const filter = source.filter ?? "all";
-      const rows = rowsWithRole(index, await loadRtp(), "corpus").filter((row) => {
+      const rows = rowsWithRole(await roles(), await loadRtp(), "corpus").filter((row) => {
         if (row.continuation === undefined || row.continuationToxicity === undefined) return false;
         if (filter === "toxic") return row.continuationToxicity >= RTP_TOXIC_MIN;
         if (filter === "nontoxic") {
@@ -175,7 +177,7 @@ export async function sourceDocuments(
     }
     case "davidson": {
       const filter = source.filter ?? "all";
-      const rows = rowsWithRole(index, await loadDavidson(), "corpus")
+      const rows = rowsWithRole(await roles(), await loadDavidson(), "corpus")
         .filter((row) => row.text !== "")
         .filter((row) => filter === "all" || (filter === "toxic") === (row.label !== "neither"))
         .map((row) => ({ rowId: row.rowId, text: row.text }));
@@ -191,7 +193,7 @@ export async function sourceDocuments(
         throw new RangeError(`data source '${source.name}' has dataset 'file' but no path; set path`);
       }
       const rows = sampleRows(
-        await readUserTexts(source.path, source.text_column),
+        userRows ?? await readUserTexts(source.path, source.text_column),
         source.max_rows,
         seed,
         source.name,
@@ -234,11 +236,19 @@ export async function buildDocumentPool(spec: DataSpec, splitSeed: number): Prom
     }
     names.add(source.name);
   }
-  const index = await roleIndex(splitSeed);
+  // User files are read and validated before any shipped data is loaded, so a bad file fails fast.
+  const userRows = new Map<string, UserRow[]>();
+  for (const source of spec.sources) {
+    if (source.dataset === "file" && source.path) {
+      userRows.set(source.name, await readUserTexts(source.path, source.text_column));
+    }
+  }
+  // Shipped-data roles are only computed when a shipped source needs them.
+  const roles = () => roleIndex(splitSeed);
   const sources: Record<string, SourceCounts> = {};
   const classes: Record<"toxic" | "benign", CandidateDocument[]> = { toxic: [], benign: [] };
   for (const source of spec.sources) {
-    const built = await sourceDocuments(source, index, splitSeed);
+    const built = await sourceDocuments(source, roles, splitSeed, userRows.get(source.name));
     const documents = built.documents.filter((doc) => doc.text !== "")
       .map((doc) => ({ source: source.name, toxic: source.label === "toxic", ...doc }));
     sources[source.name] = {

@@ -106,6 +106,7 @@ export const corpusStage: StageDefinition<
         toxicShare: config.data.toxic_share,
         splits: config.data.splits,
         seed: config.split_seed,
+        totalDocuments: inputs.documents.documents.length,
         signal: context.signal,
         events: context.events,
       }, writer);

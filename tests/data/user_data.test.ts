@@ -96,25 +96,39 @@ Deno.test("readUserTexts bad rows", async () => {
   await assert.rejects(readUserTexts(await write("x.docx", "hi")), /extension '\.docx' is not one of/);
 });
 
-Deno.test("documentsStage rejects bad file", async () => {
-  const bad = await write("bad.csv", "id,body\n1,hello\n");
-  const context = await testContext();
-  const data = {
-    sources: [
-      source({ name: "books", dataset: "gutenberg", label: "benign", passage_chars: 800 }),
-      source({ name: "mine", dataset: "file", path: bad, text_column: "text", label: "benign" }),
-    ],
-    toxic_share: 0,
-    max_tokens: 10_000,
-    block_size: 64,
-    splits: { train: 1, validation: 0, test: 0 },
-    roots: [],
-  };
-  await assert.rejects(
-    documentsStage.run(context, { data, split_seed: TEST_SEED }, {}),
-    /bad\.csv has no column 'text'/,
-  );
-  assert.deepEqual([...Deno.readDirSync(context.outputDir)], []);
+Deno.test("documentsStage rejects malformed files", async () => {
+  const invalidUtf8 = new TextEncoder().encode('{"text": "fine"}\n{"text": "x"}\n');
+  invalidUtf8[invalidUtf8.length - 4] = 0xc0;
+  const wrongType = parquetWriteBuffer({
+    columnData: [{ name: "text", data: Int32Array.from([1, 2]), type: "INT32" }],
+  });
+  const cases: Array<[string, string | Uint8Array, RegExp]> = [
+    ["missing.csv", "id,body\n1,hello\n", /missing\.csv has no column 'text'/],
+    ["invalid.jsonl", invalidUtf8, /invalid\.jsonl is not valid UTF-8: invalid byte 0xc0 at line 2/],
+    ["empty.txt", "", /empty\.txt is empty/],
+    ["wrong.parquet", new Uint8Array(wrongType), /wrong\.parquet: Parquet column 'text' has type INT32/],
+  ];
+  for (const [name, content, message] of cases) {
+    const path = await write(name, content);
+    const context = await testContext();
+    const data = {
+      sources: [
+        source({ name: "books", dataset: "gutenberg", label: "benign", passage_chars: 800 }),
+        source({ name: "mine", dataset: "file", path, text_column: "text", label: "benign" }),
+      ],
+      toxic_share: 0,
+      max_tokens: 10_000,
+      block_size: 64,
+      splits: { train: 1, validation: 0, test: 0 },
+      roots: [],
+    };
+    await assert.rejects(documentsStage.run(context, { data, split_seed: TEST_SEED }, {}), message);
+    assert.deepEqual(
+      [...Deno.readDirSync(context.outputDir)],
+      [],
+      `${name} must leave the output folder empty`,
+    );
+  }
 });
 
 Deno.test("documentsStage user corpus", async () => {
