@@ -41,6 +41,12 @@ export interface ClassifierTrainConfig {
   balanceSources: boolean;
   /** Probability at which F1 and true-positive rates are reported. */
   threshold: number;
+  /**
+   * Source-name prefixes of the validation rows that fit the Platt maps; empty or absent uses all
+   * rows. With `["rtp-"]` the scores follow Perspective's scale on web sentences, which puts ordinary
+   * text near 0.1 instead of near 0.
+   */
+  calibrationSources?: string[];
 }
 
 /** Held-out quality of one source. */
@@ -133,14 +139,21 @@ function countBySource(rows: ClassifierRow[]): Record<string, number> {
 }
 
 /** Fit one Platt map per attribute on the rows that score it; `logits` is [rows, A]. */
-function fitPlattMaps(rows: ClassifierRow[], logits: Float32Array, attributes: string[]): PlattMap[] {
+function fitPlattMaps(
+  rows: ClassifierRow[],
+  logits: Float32Array,
+  attributes: string[],
+  sources: string[] = [],
+): PlattMap[] {
   const A = attributes.length;
+  const used = (row: ClassifierRow) =>
+    sources.length === 0 || sources.some((prefix) => row.source.startsWith(prefix));
   const { targets, weights } = buildTargets(rows, attributes, false);
   return attributes.map((_, a) => {
     const z: number[] = [];
     const y: number[] = [];
     for (let r = 0; r < rows.length; r++) {
-      if (weights[r * A + a] === 0) continue;
+      if (weights[r * A + a] === 0 || !used(rows[r])) continue;
       z.push(logits[r * A + a]);
       y.push(targets[r * A + a]);
     }
@@ -252,7 +265,9 @@ export function trainHashedClassifier(
   // reported row is held out from both training and calibration. The shipped maps use all validation rows.
   const halves = [calibrationRows, heldOutRows];
   const halfLogits = halves.map((rows) => classifier.logits(rows.map((row) => row.text)));
-  const halfMaps = halves.map((rows, h) => fitPlattMaps(rows, halfLogits[h], config.attributes));
+  const halfMaps = halves.map((rows, h) =>
+    fitPlattMaps(rows, halfLogits[h], config.attributes, config.calibrationSources)
+  );
   const reportRows = [...heldOutRows, ...calibrationRows];
   const N = reportRows.length;
   const rawLogits = new Float32Array(N * A);
@@ -271,7 +286,7 @@ export function trainHashedClassifier(
     scores[name] = column;
   });
   const labels = reportRows.map((row) => row.label);
-  const calibration = fitPlattMaps(reportRows, rawLogits, config.attributes);
+  const calibration = fitPlattMaps(reportRows, rawLogits, config.attributes, config.calibrationSources);
   classifier.calibration = calibration;
 
   const bySource = new Map<string, number[]>();
