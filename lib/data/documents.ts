@@ -46,7 +46,11 @@ export interface SourceCounts {
   keptChars: number;
 }
 
-/** Candidate documents in seeded random order, with counts for the stats. */
+/**
+ * Candidate documents in seeded random order, with counts for the stats.
+ * NOTE: the pool and the user files it reads are held in memory (about twice the text size), which
+ * suits corpora of up to a few hundred million characters. The corpus builder after it streams.
+ */
 export interface DocumentPool {
   documents: CandidateDocument[];
   sources: Record<string, SourceCounts>;

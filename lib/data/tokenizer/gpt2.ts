@@ -17,7 +17,6 @@ let pending: Promise<Tokenizer> | undefined;
 export function loadGpt2Tokenizer(): Promise<Tokenizer> {
   pending ??= (async () => {
     const gpt2 = await import("gpt-tokenizer/encoding/r50k_base");
-    const decoder = new TextDecoder("utf-8", { fatal: true });
     const tokenizer: Tokenizer = {
       kind: "gpt2",
       vocabSize: GPT2_VOCAB_SIZE,
@@ -26,15 +25,9 @@ export function loadGpt2Tokenizer(): Promise<Tokenizer> {
       // Special-token text is treated as plain text, matching the BPE tokenizer.
       encode: (text) => Int32Array.from(gpt2.encode(text, { disallowedSpecial: new Set() })),
       decode: (ids) => gpt2.decode(Array.from(ids)),
-      tokenText(id) {
-        const text = gpt2.decode([id]);
-        try {
-          decoder.decode(new TextEncoder().encode(text));
-        } catch {
-          return JSON.stringify(text);
-        }
-        return text;
-      },
+      // NOTE: the package decodes a token that holds part of a UTF-8 character to U+FFFD, because it
+      // does not expose token bytes; the BPE tokenizer shows such bytes as \xNN instead.
+      tokenText: (id) => gpt2.decode([id]),
     };
     return tokenizer;
   })();
