@@ -200,7 +200,6 @@ export async function runDpo(
       dpo_final_accuracy: last?.accuracy ?? Number.NaN,
       dpo_final_margin: last?.margin ?? Number.NaN,
       dpo_final_kl: lastKl,
-      seconds: (performance.now() - started) / 1000,
     };
     // DPO steps continue the base checkpoint's step count in the training curve.
     const history: TrainingRecord[] = [

@@ -9,8 +9,9 @@
  * sampler with top-k 0 and a nucleus of `RAD_SAMPLER_TOP_P` (`radSamplingOptions` builds such options).
  * That nucleus is 1 - 1e-12 rather than 1 because the sampler walks the cumulative distribution in
  * probability order only when a nucleus is set, and in token-id order otherwise: with the same walk
- * order, RAD with beta = 0 draws the same token as plain sampling from the same random number. It
- * removes at most 1e-12 of probability mass, which no draw can tell apart from 1.
+ * order, RAD with beta = 0 draws the same token as plain sampling from the same random number. The
+ * nucleus removes at most 1e-12 of probability mass, so a draw differs from a nucleus of 1 with
+ * probability at most 1e-12 per step.
  */
 
 import type { LogitProcessor, SamplingOptions } from "../model/types.ts";
@@ -24,7 +25,7 @@ export interface RadOptions {
   beta: number;
   /** Candidates kept per step (20 in the reference setting). */
   topK: number;
-  /** Nucleus threshold applied before top-k (0.9 in the reference setting). */
+  /** Nucleus threshold, applied to the top-k candidates as the sampler applies it (0.9 in the reference setting). */
   topP: number;
   scorer: CandidateScorer;
 }
@@ -51,15 +52,25 @@ export interface RowContinuation {
 /**
  * Separates the prompt from the generated continuation of each row. The first time a row is seen, its
  * whole context is the prompt. A row continues when its context is the previous one plus one token,
- * and is stalled when its context is unchanged (the sampler keeps finished rows in the batch). Any
- * other context (a new batch, a new prompt) starts the row again, so a generation batch must keep its
- * rows in place from step to step, as `generate` does.
+ * and is stalled when its context is unchanged (the sampler keeps finished rows in the batch).
+ *
+ * Within one batch of `generate`, every step after the first has at least one row that grew by one
+ * token, because the sampler stops once all rows are finished. So a call in which no row grew starts a
+ * new batch, and every context is a prompt again. This also covers a finished row whose next-batch
+ * prompt equals its old context. Rows must stay in place from step to step, as `generate` keeps them.
  */
 export class ContinuationTracker {
   #rows: Array<{ prompt: Int32Array; last: Int32Array } | undefined> = [];
 
   /** Split each context into its generated part, [B][t_b], and report stalled rows. */
   continuations(contexts: Int32Array[]): RowContinuation[] {
+    const grows = (context: Int32Array, row: number) => {
+      const state = this.#rows[row];
+      return state !== undefined && context.length === state.last.length + 1 &&
+        startsWith(context, state.last);
+    };
+    if (!contexts.some(grows)) this.#rows = [];
+
     return contexts.map((context, row) => {
       const state = this.#rows[row];
       if (state && startsWith(context, state.last) && context.length <= state.last.length + 1) {

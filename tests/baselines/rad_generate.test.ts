@@ -65,6 +65,27 @@ Deno.test("RAD beta 0 equals plain sampling", async () => {
   }
 });
 
+Deno.test("RAD beta 0 with stops and batches", async () => {
+  // Small batches split prompts and samples across batches, and a frequent stop token ends rows early,
+  // so finished rows and batch boundaries both occur.
+  const settings = decoding(0.9, 10, 3);
+  const base = { maxNewTokens: MAX_NEW_TOKENS, temperature: SHARP_TEMPERATURE, topP: 0.9, topK: 10, seed: 3 };
+  const first = await generate(model, prompts, 6, base);
+  const counts = new Map<number, number>();
+  for (const row of first) for (const token of row) counts.set(token, (counts.get(token) ?? 0) + 1);
+  const stopToken = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0][0];
+
+  const plain = await generate(model, prompts, 6, { ...base, stopToken, batchSize: 5 });
+  const processor = new RadProcessor({ beta: 0, topK: 10, topP: 0.9, scorer: new OneTokenScorer(101) });
+  const rad = await generate(model, prompts, 6, {
+    ...radSamplingOptions(settings, processor, stopToken),
+    batchSize: 5,
+  });
+
+  assert.ok(plain.some((row) => row.length < MAX_NEW_TOKENS), "some rows stop early");
+  rad.forEach((tokens, i) => assert.deepEqual(Array.from(tokens), Array.from(plain[i]), `row ${i}`));
+});
+
 Deno.test("RAD lowers a toxic token's frequency", async () => {
   const settings = decoding(0.95, 20, 17);
   const samples = 16;

@@ -92,6 +92,22 @@ Deno.test("ContinuationTracker separates prompts", () => {
   }]);
 });
 
+Deno.test("ContinuationTracker new batch same prompt", () => {
+  const tracker = new ContinuationTracker();
+  const step = (contexts: number[][]) =>
+    tracker.continuations(contexts.map((context) => Int32Array.from(context)))
+      .map((state) => ({ tokens: Array.from(state.tokens), stalled: state.stalled }));
+  step([[7], [8]]);
+  // Row 1 stops at once (its context stays [7]); row 2 goes on.
+  assert.deepEqual(step([[7], [8, 1]]), [{ tokens: [], stalled: true }, { tokens: [1], stalled: false }]);
+  // The next batch gives row 1 the same prompt [7] and row 2 a new one: no row grew, so both are prompts.
+  assert.deepEqual(step([[7], [3]]), [{ tokens: [], stalled: false }, { tokens: [], stalled: false }]);
+  assert.deepEqual(step([[7, 4], [3, 5]]), [{ tokens: [4], stalled: false }, {
+    tokens: [5],
+    stalled: false,
+  }]);
+});
+
 Deno.test("RadProcessor passes stalled rows", async () => {
   const scorer = new RecordingScorer(-1);
   const processor = new RadProcessor({ beta: 1, topK: 1, topP: 1, scorer });
