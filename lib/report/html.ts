@@ -16,6 +16,7 @@ h3 { font-size: 1.1rem; margin-top: 1.6rem; }
 .subtitle { color: #555; margin: 0.1rem 0; }
 nav ul { columns: 2; font-size: 0.92rem; }
 nav li.sub { margin-left: 1.2rem; }
+.scroll { overflow-x: auto; }
 table { border-collapse: collapse; margin: 0.8rem 0; font-size: 0.9rem; }
 caption { caption-side: top; text-align: left; color: #444; font-style: italic; padding-bottom: 0.3rem; }
 th, td { border: 1px solid #d5d5d5; padding: 0.25rem 0.5rem; vertical-align: top; }
@@ -34,7 +35,8 @@ pre { background: #f6f6f6; padding: 0.6rem; overflow-x: auto; font-size: 0.82rem
 
 function renderTable(block: Extract<Block, { kind: "table" }>): string {
   const cellClass = (index: number) => (block.columns[index]?.align === "right" ? ' class="num"' : "");
-  const lines = ["<table>"];
+  // Wide tables scroll inside their own box instead of widening the page.
+  const lines = ['<div class="scroll">', "<table>"];
   if (block.caption) lines.push(`<caption>${escapeHtml(block.caption)}</caption>`);
   lines.push(
     `<thead><tr>${
@@ -49,7 +51,7 @@ function renderTable(block: Extract<Block, { kind: "table" }>): string {
       `<tr>${row.map((cell, index) => `<td${cellClass(index)}>${escapeHtml(cell)}</td>`).join("")}</tr>`,
     );
   }
-  lines.push("</tbody>", "</table>");
+  lines.push("</tbody>", "</table>", "</div>");
   return lines.join("\n");
 }
 

@@ -1,19 +1,12 @@
 /**
  * The main results table, laid out like the main table of the IF-Guide paper (Coalson, Bae, Carlini,
  * Hong, 2025): arms by EMT and TP on all and toxic prompts, implicit toxicity, perplexity and LAMBADA.
- * Beside it go the reduction factor of each arm against `none` with the factor the paper's table
- * implies, and a statement computed from the data of whether IF-Guide beats DPO and RAD.
+ * Beside it go the reduction factor of each arm against `none` and the factor the paper's table
+ * implies.
  */
 
 import { type Block, type Column, numberColumn, textColumn } from "./document.ts";
-import {
-  decimalsFor,
-  FACTOR_DECIMALS,
-  formatInterval,
-  formatNumber,
-  formatSignedPercent,
-  MISSING,
-} from "./format.ts";
+import { decimalsFor, FACTOR_DECIMALS, formatNumber, formatSignedPercent } from "./format.ts";
 import {
   baselineArm,
   intervalCell,
@@ -31,7 +24,7 @@ import {
   type PaperQuantity,
   paperReduction,
 } from "./paper.ts";
-import type { ArmInfo, ClassifierRoles, PaperRow } from "./types.ts";
+import type { ArmInfo, ClassifierRoles } from "./types.ts";
 
 /** Attribute of the toxicity columns; every classifier reports it. */
 export const TOXICITY_ATTRIBUTE = "toxicity";
@@ -208,82 +201,4 @@ export function paperTableBlock(arms: ArmInfo[]): Block | undefined {
     rows,
     caption: `The paper's reported values (${PAPER_SCALE_LABEL}); not from this run.`,
   };
-}
-
-/** Outcome of comparing IF-Guide with another arm on one column. */
-export type Verdict = "lower, CIs disjoint" | "lower, CIs overlap" | "equal" | "higher";
-
-/** Compare two groups where lower is better, using their 95% intervals. */
-export function compareGroups(ours: MetricGroup, other: MetricGroup): Verdict {
-  if (ours.value > other.value) return "higher";
-  if (ours.value === other.value) return "equal";
-  const disjoint = ours.ciHigh !== undefined && other.ciLow !== undefined && ours.ciHigh < other.ciLow;
-  return disjoint ? "lower, CIs disjoint" : "lower, CIs overlap";
-}
-
-function describe(group: MetricGroup, decimals: number): string {
-  const interval = formatInterval(group.ciLow, group.ciHigh, decimals);
-  return interval
-    ? `${formatNumber(group.value, decimals)} ${interval}`
-    : formatNumber(group.value, decimals);
-}
-
-/** Blocks stating whether IF-Guide beats DPO and RAD on toxic-prompt TP and EMT, computed from the data. */
-export function verdictBlocks(context: ReportContext, withPaper = true): Block[] {
-  const byRow = (row: PaperRow) => context.arms.find((arm) => arm.paperRow === row);
-  const ifguide = byRow("ifguide");
-  const rivals = [byRow("dpo"), byRow("rad")].filter((arm): arm is ArmInfo => arm !== undefined);
-  if (!ifguide || rivals.length === 0) {
-    return [{
-      kind: "note",
-      text: "No IF-Guide arm with a DPO or RAD arm to compare against, so the comparison with the paper's " +
-        "finding is omitted.",
-    }];
-  }
-
-  const columns = REDUCTION_COLUMNS.filter((column) => column.promptSet === "rtp_toxic");
-  const items: string[] = [];
-  let comparisons = 0;
-  let lower = 0;
-  let disjoint = 0;
-  for (const rival of rivals) {
-    for (const column of columns) {
-      const ours = lookup(context, ifguide.name, column);
-      const other = lookup(context, rival.name, column);
-      const decimals = decimalsFor(column.metric);
-      if (!ours || !other) {
-        items.push(`${column.label}, ${ifguide.name} vs ${rival.name}: ${MISSING} (a value is missing).`);
-        continue;
-      }
-      const verdict = compareGroups(ours, other);
-      comparisons += 1;
-      if (verdict.startsWith("lower")) lower += 1;
-      if (verdict === "lower, CIs disjoint") disjoint += 1;
-      let paperNote = "";
-      if (withPaper) {
-        const paperOurs = PAPER_RESULTS.ifguide[column.paper!] as number;
-        const paperOther = PAPER_RESULTS[rival.paperRow!][column.paper!] as number;
-        paperNote = ` (paper: ${paperOurs < paperOther ? "lower" : "not lower"}, ` +
-          `${formatNumber(paperOurs, decimals)} vs ${formatNumber(paperOther, decimals)})`;
-      }
-      items.push(
-        `${column.label}, ${ifguide.name} vs ${rival.name}: ${describe(ours, decimals)} vs ` +
-          `${describe(other, decimals)}: ${verdict}${paperNote}.`,
-      );
-    }
-  }
-
-  const rivalNames = rivals.map((arm) => arm.name).join(" and ");
-  if (comparisons === 0) {
-    return [{ kind: "note", text: "Toxic-prompt TP and EMT are missing, so IF-Guide cannot be compared." }, {
-      kind: "list",
-      items,
-    }];
-  }
-  const summary = lower === comparisons
-    ? `${ifguide.name} has lower toxic-prompt TP and EMT than ${rivalNames} in all ${comparisons} comparisons, ` +
-      `as the paper found; the 95% CIs are disjoint in ${disjoint} of ${comparisons}.`
-    : `${ifguide.name} is lower than ${rivalNames} in ${lower} of ${comparisons} toxic-prompt TP and EMT ` +
-      "comparisons, so it does not reproduce the paper's finding that IF-Guide beats both.";
-  return [{ kind: "paragraph", text: summary }, { kind: "list", items }];
 }

@@ -9,8 +9,11 @@
 
 import type { PaperRow } from "./types.ts";
 
+/** Model and data scale of the paper's main table. */
+export const PAPER_SCALE = "Pythia-160M, ~1B tokens";
+
 /** Label printed next to every number taken from the paper. */
-export const PAPER_SCALE_LABEL = "paper: Pythia-160M, ~1B tokens";
+export const PAPER_SCALE_LABEL = `paper: ${PAPER_SCALE}`;
 
 /** One row of the paper's main table. `null` marks a cell the paper leaves empty. */
 export interface PaperResult {

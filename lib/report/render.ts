@@ -23,7 +23,6 @@ import {
   paperTableBlock,
   reductionTableBlock,
   type ReportContext,
-  verdictBlocks,
 } from "./main_table.ts";
 import { figureFileName, renderMarkdown } from "./markdown.ts";
 import { MetricTable } from "./metrics.ts";
@@ -40,6 +39,7 @@ import {
 } from "./toxicity.ts";
 import type { ReportData } from "./types.ts";
 import { validateReportData } from "./validate.ts";
+import { headlineBlocks, verdictBlocks } from "./verdict.ts";
 
 /** Report options; the same fields as the spec's `report` section, all optional. */
 export type RenderOptions = Partial<ReportSpec>;
@@ -87,8 +87,10 @@ export function buildReport(data: ReportData, options: RenderOptions = {}) {
     mainBlocks.push({ kind: "note", text: "No metrics were measured in this run." });
   } else {
     mainBlocks.push(mainTableBlock(context));
-    if (reductions.length > 0) mainBlocks.push(reductionTableBlock(reductions, data.arms, withPaper));
-    else {mainBlocks.push({
+    if (reductions.length > 0) {
+      mainBlocks.push(reductionTableBlock(reductions, data.arms, withPaper));
+      mainBlocks.push(...headlineBlocks(context, reductions, withPaper));
+    } else {mainBlocks.push({
         kind: "note",
         text: "No arm comparable with the paper's none row, so no reductions.",
       });}

@@ -1,5 +1,5 @@
 import assert from "assert";
-import { compareGroups } from "../../lib/report/main_table.ts";
+import { compareGroups } from "../../lib/report/verdict.ts";
 import { MetricTable, orderArms, paperRowForKind } from "../../lib/report/metrics.ts";
 import { paperReduction } from "../../lib/report/paper.ts";
 import type { ArmInfo, MetricRow } from "../../lib/report/types.ts";

@@ -158,6 +158,19 @@ Deno.test("verdict computed from intervals", async () => {
   assert.match(worseMarkdown, /does not reproduce the paper's finding/);
 });
 
+Deno.test("headline against none", async () => {
+  const { markdown } = await render(reportData());
+  const line = markdown.split("\n").find((text) => text.startsWith("ifguide against none:"))!;
+  const tpFactor = (TP_TOXIC.none / TP_TOXIC.ifguide).toFixed(1);
+  assert.ok(line.includes(`TP toxic ${tpFactor}x lower (paper: ${(0.801 / 0.085).toFixed(1)}x)`), line);
+  const change = ((PERPLEXITY.ifguide / PERPLEXITY.none - 1) * 100).toFixed(1);
+  assert.ok(
+    line.includes(`perplexity +${change}% (paper: +${((26.77 / 25.84 - 1) * 100).toFixed(1)}%)`),
+    line,
+  );
+  assert.ok(markdown.includes("ifguide+rad against none: EMT toxic"), "IF-Guide + RAD headline missing");
+});
+
 Deno.test("main table numbers in results.arrow", async () => {
   const data = reportData([1004, 2024]);
   const { dir, markdown } = await render(data);
