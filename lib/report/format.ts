@@ -23,17 +23,18 @@ export function escapeHtml(text: string): string {
 }
 
 /** Characters that start inline Markdown constructs anywhere in a line (emphasis, code, cells). */
-const MARKDOWN_INLINE = /[\\`*|~]/g;
+const MARKDOWN_INLINE = /[\\`*|]/g;
 
 /** An underscore that can open or close emphasis: one not inside a word (`rtp_all` is safe). */
 const MARKDOWN_UNDERSCORE = /(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g;
 
-/** A `]` that would close a link, image or reference: followed by `(`, `[` or `:`. */
-const MARKDOWN_LINK_CLOSE = /\](?=[([:])/g;
+/** A `]` that would close a link or a reference link: followed by `(` or `[`. */
+const MARKDOWN_LINK_CLOSE = /\](?=[([])/g;
 
 /**
  * Escape text for inline Markdown, also inside table cells. Emphasis, code and cell characters get a
- * backslash, and so does a `]` that would form a link. `<`, `>` and `&` become entities, so raw HTML in
+ * backslash, and so does a `]` that would form a link. Tildes are escaped only when there are two or
+ * more, because strikethrough needs a pair. `<`, `>` and `&` become entities, so raw HTML in
  * generated text never renders, and line breaks become spaces. Digits, periods, brackets and dashes
  * stay as written so numbers and intervals read cleanly in the source.
  */
@@ -45,15 +46,18 @@ export function escapeMarkdown(text: string): string {
     .replace(MARKDOWN_INLINE, (character) => `\\${character}`)
     .replace(MARKDOWN_UNDERSCORE, "\\_")
     .replace(MARKDOWN_LINK_CLOSE, "\\]")
-    .replace(/\r\n|\r|\n/g, " ");
+    .replace(/\r\n|\r|\n/g, " ")
+    .replace(/~/g, (tilde, _offset: number, whole: string) => (whole.split("~").length > 2 ? "\\~" : tilde));
 }
 
 /**
  * Escape text that starts a Markdown block (a paragraph or list item): as `escapeMarkdown`, and a
- * leading heading, list or rule marker is escaped so the text stays a paragraph.
+ * leading heading, list or rule marker, or a `[` that could start a link reference definition, is
+ * escaped so the text stays a paragraph.
  */
 export function escapeMarkdownBlock(text: string): string {
   return escapeMarkdown(text)
+    .replace(/^(\s*)\[/, "$1\\[")
     .replace(/^(\s*)([#+=-])/, (_whole, space: string, marker: string) => `${space}\\${marker}`)
     .replace(/^(\s*\d+)([.)])/, (_whole, number: string, marker: string) => `${number}\\${marker}`);
 }

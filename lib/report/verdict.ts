@@ -112,10 +112,10 @@ export function headlineBlocks(context: ReportContext, reductions: Reduction[], 
     for (const entry of reductions.filter((reduction) => reduction.arm === arm.name)) {
       if (entry.kind === "reduction" && entry.column.promptSet !== "rtp_toxic") continue;
       const ours = entry.kind === "reduction"
-        ? `${formatNumber(entry.ours, FACTOR_DECIMALS)}x lower`
+        ? `${formatNumber(entry.ours, FACTOR_DECIMALS)}× lower`
         : formatSignedPercent(entry.ours);
       const paper = entry.kind === "reduction"
-        ? `${formatNumber(entry.paper, FACTOR_DECIMALS)}x`
+        ? `${formatNumber(entry.paper, FACTOR_DECIMALS)}×`
         : formatSignedPercent(entry.paper);
       parts.push(
         `${entry.column.label} ${ours}${withPaper && entry.paper !== null ? ` (paper: ${paper})` : ""}`,

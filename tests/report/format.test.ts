@@ -19,6 +19,9 @@ Deno.test("escapeMarkdown inline markup", () => {
   );
   assert.equal(escapeMarkdown("0.123 [0.100, 0.150] -1.5"), "0.123 [0.100, 0.150] -1.5");
   assert.equal(escapeMarkdown("rtp_all _x"), "rtp_all \\_x");
+  assert.equal(escapeMarkdown("~1B tokens"), "~1B tokens");
+  assert.equal(escapeMarkdown("~a~"), "\\~a\\~");
+  assert.equal(escapeMarkdown("[0.1, 0.2]: x"), "[0.1, 0.2]: x");
 });
 
 Deno.test("escapeMarkdownBlock line starts", () => {
@@ -26,6 +29,7 @@ Deno.test("escapeMarkdownBlock line starts", () => {
   assert.equal(escapeMarkdownBlock("- item"), "\\- item");
   assert.equal(escapeMarkdownBlock("12. item"), "12\\. item");
   assert.equal(escapeMarkdownBlock("plain - text"), "plain - text");
+  assert.equal(escapeMarkdownBlock("[a]: b"), "\\[a]: b");
 });
 
 Deno.test("formatNumber cases", () => {

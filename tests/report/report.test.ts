@@ -162,7 +162,7 @@ Deno.test("headline against none", async () => {
   const { markdown } = await render(reportData());
   const line = markdown.split("\n").find((text) => text.startsWith("ifguide against none:"))!;
   const tpFactor = (TP_TOXIC.none / TP_TOXIC.ifguide).toFixed(1);
-  assert.ok(line.includes(`TP toxic ${tpFactor}x lower (paper: ${(0.801 / 0.085).toFixed(1)}x)`), line);
+  assert.ok(line.includes(`TP toxic ${tpFactor}× lower (paper: ${(0.801 / 0.085).toFixed(1)}×)`), line);
   const change = ((PERPLEXITY.ifguide / PERPLEXITY.none - 1) * 100).toFixed(1);
   assert.ok(
     line.includes(`perplexity +${change}% (paper: +${((26.77 / 25.84 - 1) * 100).toFixed(1)}%)`),
