@@ -46,7 +46,8 @@ export interface DataBenchResult {
   trainChars: number;
   encodeColdMBps: number;
   encodeWarmMBps: number;
-  /** Warm encoding rate per CPU-second of this process (less sensitive to CPU sharing than wall time). */
+  /** Encoding rates per CPU-second of this process (less sensitive to CPU sharing than wall time). */
+  encodeColdCpuMBps: number;
   encodeWarmCpuMBps: number;
   decodeMBps: number;
   charsPerToken: number;
@@ -135,12 +136,15 @@ export async function benchData(options: Partial<DataBenchOptions> = {}): Promis
   const cold: number[] = [];
   const warm: number[] = [];
   const decode: number[] = [];
+  const coldCpu: number[] = [];
   const warmCpu: number[] = [];
   let tokens = 0;
   for (let run = 0; run < o.runs; run++) {
     // A new tokenizer from the same merges starts with an empty piece cache.
     const coldTokenizer = new BpeTokenizer(tokenizer.merges);
     cold.push(megabytes / time(() => encodeAll((text) => coldTokenizer.encode(text)))[1]);
+    const coldAgain = new BpeTokenizer(tokenizer.merges);
+    coldCpu.push(megabytes / cpuTime(() => encodeAll((text) => coldAgain.encode(text))));
     const [count, seconds] = time(() => encodeAll((text) => coldTokenizer.encode(text)));
     tokens = count;
     warm.push(megabytes / seconds);
@@ -173,6 +177,7 @@ export async function benchData(options: Partial<DataBenchOptions> = {}): Promis
     trainChars,
     encodeColdMBps: median(cold),
     encodeWarmMBps: median(warm),
+    encodeColdCpuMBps: median(coldCpu),
     encodeWarmCpuMBps: median(warmCpu),
     decodeMBps: median(decode),
     charsPerToken: joined.length / tokens,
