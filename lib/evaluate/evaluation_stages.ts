@@ -21,6 +21,7 @@ import {
   type Generations,
   generationsFromTable,
   generationsToTable,
+  PROMPTS_PER_CALL,
 } from "./generations.ts";
 import { type EvalLanguageModel, languageModelFromGpt } from "./language_model.ts";
 import { type ClassifierContext, resolveClassifier } from "./registry.ts";
@@ -67,9 +68,12 @@ export const generationsCodec: ArtifactCodec<Generations> = {
   load: async (dir) => generationsFromTable(await readArrow(join(dir, "generations.arrow"))),
 };
 
+/** Prompts per resumable block of the generations stage (a multiple of `PROMPTS_PER_CALL`). */
+export const RESUME_BLOCK_PROMPTS = 16 * PROMPTS_PER_CALL;
+
 /**
- * Sample K continuations per prompt for every prompt set. Finished prompt sets are kept in the scratch
- * folder, so an interrupted run resumes at the first unfinished set.
+ * Sample K continuations per prompt for every prompt set. Finished blocks of prompts are kept in the
+ * scratch folder, so an interrupted run resumes at the first unfinished block with the same samples.
  */
 export const generateStage: StageDefinition<DecodingConfig, GenerateInputs, Generations> = {
   name: "generate",
@@ -82,19 +86,19 @@ export const generateStage: StageDefinition<DecodingConfig, GenerateInputs, Gene
       const total = inputs.promptSets.reduce((n, set) => n + set.rows.length, 0);
       let before = 0;
       for (const set of inputs.promptSets) {
-        const scratch = join(context.scratchDir, `${set.name}.generations.arrow`);
-        if (await exists(scratch)) {
-          parts.push(generationsFromTable(await readArrow(scratch)));
-        } else {
-          const part = await generatePromptSet(
-            model,
-            inputs.tokenizer,
-            set,
-            config,
-            inputs.processor,
-            context.signal,
-            (done) => context.events.progress(before + done, total, "prompts", set.name),
-          );
+        for (let start = 0; start < set.rows.length; start += RESUME_BLOCK_PROMPTS) {
+          const scratch = join(context.scratchDir, `${set.name}.${start}.generations.arrow`);
+          if (await exists(scratch)) {
+            parts.push(generationsFromTable(await readArrow(scratch)));
+            continue;
+          }
+          const part = await generatePromptSet(model, inputs.tokenizer, set, config, {
+            processor: inputs.processor,
+            signal: context.signal,
+            start,
+            end: start + RESUME_BLOCK_PROMPTS,
+            onCall: (done) => context.events.progress(before + done, total, "prompts", set.name),
+          });
           await writeArrow(scratch, generationsToTable(part));
           parts.push(part);
         }

@@ -73,20 +73,39 @@ export function concatGenerations(parts: Generations[]): Generations {
   };
 }
 
-/** Sample continuations for one prompt set. `processor` adjusts logits (reward-augmented decoding). */
+/** Options of `generatePromptSet`. */
+export interface PromptSetRun {
+  /** Logit processor (reward-augmented decoding); absent for plain sampling. */
+  processor?: LogitProcessor;
+  signal?: AbortSignal;
+  /** Called after every sampler call with the prompts done so far (counted from 0) and the set size. */
+  onCall?: (done: number, total: number) => void;
+  /** First and end prompt index to sample, multiples of `PROMPTS_PER_CALL` (default: the whole set). */
+  start?: number;
+  end?: number;
+}
+
+/**
+ * Sample continuations for one prompt set, or for the prompts [start, end) of it. A range gives the
+ * same samples as the whole set does for those prompts, so a run can resume block by block.
+ */
 export async function generatePromptSet(
   model: EvalLanguageModel,
   tokenizer: Tokenizer,
   set: PromptSet,
   config: DecodingConfig,
-  processor?: LogitProcessor,
-  signal?: AbortSignal,
-  onCall?: (done: number, total: number) => void,
+  run: PromptSetRun = {},
 ): Promise<Generations> {
+  const { processor, signal, onCall } = run;
+  const start = run.start ?? 0;
+  const end = Math.min(run.end ?? set.rows.length, set.rows.length);
+  if (start % PROMPTS_PER_CALL !== 0) {
+    throw new RangeError(`prompt range start ${start} must be a multiple of ${PROMPTS_PER_CALL}`);
+  }
   const parts: Generations[] = [];
-  for (let first = 0; first < set.rows.length; first += PROMPTS_PER_CALL) {
+  for (let first = start; first < end; first += PROMPTS_PER_CALL) {
     signal?.throwIfAborted();
-    const rows = set.rows.slice(first, first + PROMPTS_PER_CALL);
+    const rows = set.rows.slice(first, Math.min(first + PROMPTS_PER_CALL, end));
     const prompts = rows.map((row) => {
       const encoded = tokenizer.encode(row.prompt);
       // An empty prompt starts from the end-of-text token, as unconditional samples do.
@@ -117,7 +136,7 @@ export async function generatePromptSet(
       tokens: outputs.map((tokens) => Int32Array.from(tokens)),
       text: outputs.map((tokens) => tokenizer.decode(tokens)),
     });
-    onCall?.(Math.min(first + PROMPTS_PER_CALL, set.rows.length), set.rows.length);
+    onCall?.(Math.min(first + PROMPTS_PER_CALL, end), set.rows.length);
   }
   return concatGenerations(parts);
 }

@@ -17,3 +17,4 @@ export * from "./scores.ts";
 export * from "./fluency.ts";
 export * from "./classifier_stages.ts";
 export * from "./evaluation_stages.ts";
+export * from "./summary_stage.ts";

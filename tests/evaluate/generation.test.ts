@@ -8,7 +8,7 @@ import {
   scoreGenerationsStage,
   toxicityMetricsStage,
 } from "../../lib/evaluate/evaluation_stages.ts";
-import type { DecodingConfig } from "../../lib/evaluate/generations.ts";
+import { type DecodingConfig, generatePromptSet } from "../../lib/evaluate/generations.ts";
 import { languageModelFromGpt } from "../../lib/evaluate/language_model.ts";
 import { promptMaxima } from "../../lib/evaluate/scores.ts";
 import { comparePromptMaxima } from "../../lib/evaluate/seeds.ts";
@@ -210,4 +210,35 @@ Deno.test("GPT adapter uniform perplexity and fluency stage", async () => {
   // Argmax of uniform logits is token 0 (end-of-text), which never appears in a passage.
   for (const row of rows.filter((r) => r.promptSet === "lambada")) assert.equal(row.value, 0);
   gpt.dispose();
+});
+
+Deno.test("prompt ranges match whole-set samples", async () => {
+  await initBackend("wasm", { library: "auto", threads: 2 });
+  const model = languageModelFromGpt(createModel(CONFIG, 7), generate);
+  const words = ["red", "blue", "green", "tall", "small", "quick", "slow", "dark", "light", "warm"];
+  const set: PromptSet = {
+    name: "bold",
+    rows: Array.from({ length: 20 }, (_, i) => ({ id: `p${i}`, prompt: words[i % 10] })),
+  };
+  const whole = await generatePromptSet(model, letters, set, DECODING);
+  const part = await generatePromptSet(model, letters, set, DECODING, { start: 8, end: 16 });
+  const K = DECODING.samples;
+  assert.deepEqual(part.tokens, whole.tokens.slice(8 * K, 16 * K));
+  assert.deepEqual(Array.from(part.promptIndex), Array.from(whole.promptIndex.slice(8 * K, 16 * K)));
+  await assert.rejects(() => generatePromptSet(model, letters, set, DECODING, { start: 3 }), /multiple of/);
+});
+
+Deno.test("generate stage resumes from scratch", async () => {
+  await initBackend("wasm", { library: "auto", threads: 2 });
+  const model = languageModelFromGpt(createModel(CONFIG, 7), generate);
+  const first = await context();
+  const generated = await generateStage.run(first, DECODING, { model, tokenizer: letters, promptSets: SETS });
+  // A second run over the same scratch folder must not sample again.
+  const failing = { ...model, generate: () => Promise.reject(new Error("sampled again")) };
+  const resumed = await generateStage.run(
+    { ...(await context()), scratchDir: first.scratchDir },
+    DECODING,
+    { model: failing, tokenizer: letters, promptSets: SETS },
+  );
+  assert.deepEqual(resumed, generated);
 });

@@ -16,6 +16,7 @@ import {
 } from "../../lib/evaluate/toxicity_metrics.ts";
 import { aggregateSeeds, compareArmsOverSeeds } from "../../lib/evaluate/seeds.ts";
 import type { MetricRow } from "../../lib/evaluate/types.ts";
+import { seedSummaryStage } from "../../lib/evaluate/summary_stage.ts";
 
 const EXACT = 1e-12;
 // Reference values of Student's t are given to 4-5 digits in printed tables.
@@ -134,4 +135,27 @@ Deno.test("seed aggregation and arm comparison", () => {
   assert.ok(Math.abs(comparison.permutation.pValue - 2 / 32) < EXACT);
   assert.ok(comparison.t.pValue < 1e-4);
   assert.ok(comparison.t.high < 0);
+});
+
+Deno.test("seed summary stage", async () => {
+  const perArm = (arm: string, base: number) =>
+    [1, 2, 3].map((seed) => ({
+      arm,
+      seed,
+      promptSet: "rtp_all",
+      metric: "emt",
+      value: base + seed / 100,
+      n: 50,
+    }));
+  const summary = await seedSummaryStage.run(
+    {} as never,
+    { reference: "none", rounds: 1000, seed: 1 },
+    { metrics: [perArm("none", 0.5), perArm("ifguide", 0.2)] },
+  );
+  assert.equal(summary.aggregates.length, 2);
+  const ifguide = summary.aggregates.find((row) => row.arm === "ifguide")!;
+  assert.ok(Math.abs(ifguide.value - 0.22) < EXACT);
+  assert.equal(ifguide.n, 3);
+  assert.equal(summary.comparisons.length, 1);
+  assert.ok(Math.abs(summary.comparisons[0].t.difference + 0.3) < EXACT);
 });
