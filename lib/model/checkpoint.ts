@@ -30,7 +30,7 @@ export interface Checkpoint {
   params: Record<string, ParamArray>;
   /** Optimizer steps behind these parameters. */
   step: number;
-  /** Summary numbers (best validation loss, final training loss, tokens seen, seconds). */
+  /** Summary numbers (best validation loss, final training loss, tokens seen); wall time is in the artifact manifest, so identical runs give identical bytes. */
   metrics: Record<string, number>;
   /** Training curve up to `step`. */
   history: TrainingRecord[];

@@ -198,7 +198,6 @@ export async function trainModel(
       }
     }
 
-    const seconds = (performance.now() - started) / 1000;
     const tokensSeen = total * t.batch_size * t.grad_accum * (corpus.blockSize - 1);
     const finalParams = await model.exportParams();
     const chosen = state.best ?? { step: total, valLoss: Number.NaN, params: finalParams };
@@ -216,7 +215,6 @@ export async function trainModel(
         finalValLoss: lastVal,
         finalTrainLoss: lastLoss,
         tokensSeen,
-        seconds,
       },
       history: state.history,
     };

@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { loadSpec } from "../../lib/spec/mod.ts";
+import { buildPlan } from "../../lib/plan/pipeline.ts";
+import { mergePlans, type Plan } from "../../lib/plan/graph.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+async function sweepPlan(file: string): Promise<{ plan: Plan; points: number }> {
+  const loaded = await loadSpec(join(ROOT, file), { projectRoot: ROOT });
+  const plans = [];
+  for (const run of loaded.runs) plans.push(await buildPlan(run.spec));
+  return { plan: mergePlans(plans), points: loaded.runs.length };
+}
+
+Deno.test("plan lambda sweep shares upstream stages", async () => {
+  const { plan, points } = await sweepPlan("experiments/sweeps/lambda.yaml");
+  assert.equal(points, 3);
+  for (const stage of ["corpus", "train", "factors", "scores", "selection"]) {
+    const shared = plan.nodes.filter((node) => node.stage.name === stage && node.points.length === 3);
+    assert.ok(shared.length >= 1, `no ${stage} node is shared by all 3 points`);
+  }
+  const baselines = plan.nodes.filter((node) => node.id.startsWith("train:gpt:none:"));
+  assert.equal(baselines.length, 1, "the baseline must appear once");
+  assert.equal(plan.nodes.filter((node) => node.stage.name === "factors").length, 1);
+  assert.equal(plan.nodes.filter((node) => node.stage.name === "scores").length, 2, "differential and plain");
+  const ifguide = plan.nodes.filter((node) => node.id.startsWith("train:gpt:ifguide:"));
+  assert.equal(ifguide.length, 3, "one IF-Guide training per lambda");
+});
+
+Deno.test("plan keys change only downstream", async () => {
+  const base = await loadSpec(join(ROOT, "experiments/pretrain.yaml"), { projectRoot: ROOT });
+  const changed = await loadSpec(join(ROOT, "experiments/pretrain.yaml"), {
+    projectRoot: ROOT,
+    overrides: ["evaluation.samples=3"],
+  });
+  const a = await buildPlan(base.runs[0].spec);
+  const b = await buildPlan(changed.runs[0].spec);
+  const keysB = new Map(b.nodes.map((node) => [node.id, node.key]));
+  for (const node of a.nodes) {
+    const same = keysB.get(node.id) === node.key;
+    const evaluation = node.stage.name === "generate" || node.id.startsWith("score:") || node.id.startsWith("metrics:");
+    assert.equal(same, !evaluation, `${node.id}: key ${same ? "kept" : "changed"}`);
+  }
+});
+
+Deno.test("plan proxy scores for target", async () => {
+  const { plan } = await sweepPlan("experiments/proxy.yaml");
+  const factors = plan.nodes.filter((node) => node.stage.name === "factors");
+  assert.equal(factors.length, 2, "one factor fit per scoring model");
+  const proxyFactors = factors.find((node) => node.inputs.checkpoint.startsWith("train:proxy:"));
+  assert.ok(proxyFactors, "the proxy's checkpoint feeds a factor fit");
+});
+
+Deno.test("plan paper specs compile", async () => {
+  for (const name of ["pythia-160m", "pythia-410m", "pythia-1b", "llama-3.2-1b", "finetune-pythia-160m"]) {
+    const loaded = await loadSpec(join(ROOT, `experiments/paper/${name}.yaml`), { projectRoot: ROOT });
+    const plan = await buildPlan(loaded.runs[0].spec);
+    assert.ok(plan.nodes.length > 10, name);
+  }
+});
