@@ -55,7 +55,7 @@ function randomCorpus(vocab: number, chunks: number, blockSize: number): Corpus 
   };
 }
 
-/** A tokenizer over space-separated ids, enough for random queries. */
+/** Build a tokenizer over space-separated ids, enough for random queries. */
 function idTokenizer(vocab: number): Tokenizer {
   return {
     kind: "bpe",

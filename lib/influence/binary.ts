@@ -5,7 +5,7 @@
 
 import { writeFileAtomic } from "../util/atomic.ts";
 
-/** Where one named array sits in a packed file. */
+/** Location of one named array in a packed file. */
 export interface PackedEntry {
   name: string;
   dtype: "float32" | "float64";
@@ -34,7 +34,7 @@ export async function writePacked(
   return entries;
 }
 
-/** Read every array of a packed file by name. Throws when the file is shorter than its index says. */
+/** Read every array of a packed file by name. Throws when the file is shorter than its index records. */
 export async function readPacked(
   path: string,
   entries: PackedEntry[],

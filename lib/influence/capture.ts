@@ -169,8 +169,8 @@ function sampleLabels(probs: Float32Array, vocab: number, batch: LossBatch, rngs
       const row = r * batch.time + t;
       if (batch.weights[row] === 0) continue;
       const offset = row * vocab;
-      // The float32 row sums to 1 only up to rounding; drawing against its own total keeps the
-      // last token reachable and never runs past the row.
+      // The float32 row sums to 1 only up to rounding. Drawing against its own total keeps the
+      // last token reachable, so the search never runs past the row.
       let total = 0;
       for (let v = 0; v < vocab; v++) total += probs[offset + v];
       let remaining = rng.next() * total;

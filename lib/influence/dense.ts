@@ -58,10 +58,10 @@ export function toFloat64(values: ArrayLike<number>): Float64Array {
   return Float64Array.from(values);
 }
 
-function checkLength(what: string, array: ArrayLike<number>, expected: number): void {
+function checkLength(label: string, array: ArrayLike<number>, expected: number): void {
   if (array.length !== expected) {
     throw new RangeError(
-      `${what} has ${array.length} entries, expected ${expected}; check the matrix shapes`,
+      `${label} has ${array.length} entries, expected ${expected}; check the matrix shapes`,
     );
   }
 }

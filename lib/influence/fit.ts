@@ -146,7 +146,7 @@ export async function accumulateCorrections(
   return sums;
 }
 
-/** An eigenbasis as a float32 tensor Q [n, n] with eigenvectors in columns. */
+/** Convert an eigenbasis into a float32 tensor Q [n, n] with eigenvectors in columns. */
 function eigenbasisTensor(eigen: EigenResult): tf.Tensor2D {
   const { n, vectors } = eigen;
   const columns = new Float32Array(n * n);

@@ -1,8 +1,9 @@
 /**
- * Token-score artifacts: an Arrow IPC table written record batch by record batch (columns chunk_id
- * int32, position int32, token_id int32, score float32, toxic uint8 from the corpus documents, and
- * source utf8) plus a JSON manifest with the shard, counts and the fingerprints of what was scored.
- * Shards of one scoring run merge into one artifact after every check passes.
+ * Token-score artifacts. The Arrow IPC table is written record batch by record batch, with columns
+ * chunk_id int32, position int32, token_id int32, score float32, toxic uint8 (ground truth from the
+ * corpus documents) and source utf8. A JSON manifest records the shard, the counts and the
+ * fingerprints of the inputs. Shards of one scoring run merge into one artifact after every check
+ * passes.
  */
 
 import * as arrow from "apache-arrow";
@@ -20,13 +21,13 @@ export const SCORE_FILES = { table: "scores.arrow", manifest: "scores.json" } as
 
 const SCORES_FORMAT = "ifguide-token-scores-1";
 
-/** Which slice of the scored chunks a shard covers. */
+/** Shard of a scoring run: slice `index` of `count` equal slices of the chunk list. */
 export interface ShardSpec {
   index: number;
   count: number;
 }
 
-/** What a score artifact records besides the table. */
+/** Manifest of a score artifact: everything it records besides the table. */
 export interface ScoreManifest {
   format: typeof SCORES_FORMAT;
   shard: ShardSpec;
@@ -62,7 +63,7 @@ export function trainingChunkIds(corpus: Corpus): Int32Array {
   return Int32Array.from(ids);
 }
 
-/** The contiguous slice of `total` items that shard `index` of `count` covers. */
+/** Compute the contiguous slice of `total` items that shard `index` of `count` covers. */
 export function shardRange(total: number, shard: ShardSpec): [number, number] {
   if (
     !Number.isInteger(shard.count) || shard.count < 1 || !Number.isInteger(shard.index) || shard.index < 0 ||
@@ -140,6 +141,7 @@ export async function writeScoreTable(
 /** Read a score table into the in-memory form. Throws when positions are not whole chunks in order. */
 export async function readScoreTable(path: string, blockSize: number): Promise<TokenScores> {
   const table = await readArrow(path);
+
   const chunkColumn = table.getChild("chunk_id");
   const scoreColumn = table.getChild("score");
   const positionColumn = table.getChild("position");
@@ -154,6 +156,7 @@ export async function readScoreTable(path: string, blockSize: number): Promise<T
       `score table ${path} has ${rows} rows, not a multiple of the block size ${blockSize}`,
     );
   }
+
   const chunks = chunkColumn.toArray() as Int32Array;
   const positions = positionColumn.toArray() as Int32Array;
   const numChunks = rows / blockSize;
@@ -170,6 +173,7 @@ export async function readScoreTable(path: string, blockSize: number): Promise<T
       }
     }
   }
+
   return { numChunks, blockSize, chunkIds, scores: Float32Array.from(scoreColumn.toArray() as Float32Array) };
 }
 
@@ -191,7 +195,7 @@ export const scoreArtifactCodec: ArtifactCodec<ScoreArtifact> = {
     const scores = await readScoreTable(tablePath, manifest.blockSize);
     if (scores.numChunks !== manifest.numChunks) {
       throw new RangeError(
-        `${tablePath} holds ${scores.numChunks} chunks but its manifest records ${manifest.numChunks}; rebuild the artifact`,
+        `${tablePath} contains ${scores.numChunks} chunks but its manifest records ${manifest.numChunks}; rebuild the artifact`,
       );
     }
     return { manifest, scores, tablePath };
@@ -259,7 +263,7 @@ export function checkScoreShards(shards: ScoreArtifact[]): ScoreArtifact[] {
     }
     if (shard.scores.numChunks !== m.numChunks) {
       throw new RangeError(
-        `score shard ${i} holds ${shard.scores.numChunks} chunks, its manifest says ${m.numChunks}`,
+        `score shard ${i} contains ${shard.scores.numChunks} chunks but its manifest records ${m.numChunks}; rescore that shard`,
       );
     }
   });

@@ -155,6 +155,7 @@ export const scoresStage: StageDefinition<ScoresConfig, ScoresInputs, ScoreArtif
     const all = trainingChunkIds(corpus);
     const range = shardRange(all.length, config.shard);
     const chunkIds = all.slice(range[0], range[1]);
+
     const tablePath = `${context.outputDir}/${SCORE_FILES.table}`;
     const scores = new Float32Array(chunkIds.length * corpus.blockSize);
     let offset = 0;
@@ -173,6 +174,7 @@ export const scoresStage: StageDefinition<ScoresConfig, ScoresInputs, ScoreArtif
     } finally {
       model.dispose();
     }
+
     const manifest = scoreManifest({
       shard: config.shard,
       blockSize: corpus.blockSize,

@@ -76,7 +76,13 @@ Deno.test("symmetricEigen random matrices", () => {
 Deno.test("symmetricEigen repeated and near-zero", () => {
   const rng = Rng.derive(7, "eigen-repeated");
   const n = 96;
-  const spectrum = Array.from({ length: n }, (_, i) => (i < 30 ? 0 : i < 40 ? 1e-14 : i < 70 ? 2.5 : i));
+  // 30 exact zeros, 10 near-zero values, 30 copies of 2.5, then distinct values.
+  const spectrum = Array.from({ length: n }, (_, i) => {
+    if (i < 30) return 0;
+    if (i < 40) return 1e-14;
+    if (i < 70) return 2.5;
+    return i;
+  });
   const m = withSpectrum(spectrum, rng);
   const { reconstruction, orthogonality } = checkDecomposition(m, n);
   assert.ok(reconstruction < EIGEN_TOLERANCE, `reconstruction ${reconstruction}`);

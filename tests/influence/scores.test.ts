@@ -130,9 +130,9 @@ Deno.test("scores independent of batch size", async () => {
     differential: true,
     damping: "heuristic",
   });
-  const one = await scoreTokens(model, query, corpus, allChunks, { batchSize: 1 });
+  const single = await scoreTokens(model, query, corpus, allChunks, { batchSize: 1 });
   const three = await scoreTokens(model, query, corpus, allChunks, { batchSize: 3 });
-  assert.ok(relativeError(three.scores, one.scores) < FLOAT32_TOLERANCE);
+  assert.ok(relativeError(three.scores, single.scores) < FLOAT32_TOLERANCE);
   model.dispose();
 });
 
