@@ -7,6 +7,9 @@
 
 import { escapeHtml } from "./format.ts";
 
+/** Dash patterns for lines that share a colour, solid first. */
+export const DASHES = ["", "6 3", "2 3", "8 3 2 3"];
+
 /** Colour-blind-safe palette (Okabe and Ito), cycled by series index. */
 export const PALETTE = [
   "#0072B2",
@@ -57,6 +60,10 @@ export interface LinePoint {
 export interface LineSeries {
   label: string;
   points: LinePoint[];
+  /** Palette index of the line colour; defaults to the series index. */
+  color?: number;
+  /** Index into the dash patterns (0 is solid); defaults to solid. */
+  dash?: number;
 }
 
 /** A labelled point with optional intervals on both axes. */
@@ -215,10 +222,20 @@ function drawAxes(options: ChartOptions, frame: Frame, x: Scale, y: Scale): stri
   return parts;
 }
 
-function drawLegend(labels: string[], frame: Frame, filled: boolean): string[] {
+/** One legend entry: label, colour and dash pattern of its line or bar. */
+interface LegendEntry {
+  label: string;
+  color: string;
+  dash: string;
+}
+
+function dashAttribute(dash: string): string {
+  return dash ? ` stroke-dasharray="${dash}"` : "";
+}
+
+function drawLegend(entries: LegendEntry[], frame: Frame, filled: boolean): string[] {
   const parts: string[] = [];
-  labels.forEach((label, index) => {
-    const color = PALETTE[index % PALETTE.length];
+  entries.forEach(({ label, color, dash }, index) => {
     const y = frame.top + 8 + index * 16;
     const x = frame.right + 12;
     parts.push(
@@ -228,7 +245,7 @@ function drawLegend(labels: string[], frame: Frame, filled: boolean): string[] {
         }" width="14" height="10" fill="${color}" fill-opacity="0.55"/>`
         : `<line x1="${coordinate(x)}" y1="${coordinate(y)}" x2="${coordinate(x + 14)}" y2="${
           coordinate(y)
-        }" stroke="${color}" stroke-width="2"/>`,
+        }" stroke="${color}" stroke-width="2"${dashAttribute(dash)}/>`,
       text(x + 20, y + 4, shorten(label)),
     );
   });
@@ -268,12 +285,19 @@ export function lineChart(series: LineSeries[], options: ChartOptions): string {
   const parts = drawAxes(options, frame, x, y);
   if (points.length === 0) parts.push(emptyNote(frame));
 
+  const styles = series.map((line, index): LegendEntry => ({
+    label: line.label,
+    color: PALETTE[(line.color ?? index) % PALETTE.length],
+    dash: DASHES[(line.dash ?? 0) % DASHES.length],
+  }));
   series.forEach((line, index) => {
-    const color = PALETTE[index % PALETTE.length];
+    const { color, dash } = styles[index];
     const usable = line.points.filter((point) => finite(point.x, point.y)).sort((a, b) => a.x - b.x);
     if (usable.length > 1) {
       const path = usable.map((point) => `${coordinate(x(point.x))},${coordinate(y(point.y))}`).join(" ");
-      parts.push(`<polyline points="${path}" fill="none" stroke="${color}" stroke-width="2"/>`);
+      parts.push(
+        `<polyline points="${path}" fill="none" stroke="${color}" stroke-width="2"${dashAttribute(dash)}/>`,
+      );
     }
     for (const point of usable) {
       if (finite(point.low, point.high)) {
@@ -284,7 +308,7 @@ export function lineChart(series: LineSeries[], options: ChartOptions): string {
       );
     }
   });
-  parts.push(...drawLegend(series.map((line) => line.label), frame, false), "</svg>");
+  parts.push(...drawLegend(styles, frame, false), "</svg>");
   return parts.join("\n");
 }
 
@@ -355,7 +379,12 @@ export function histogramChart(edges: number[], series: BarSeries[], options: Ch
       );
     });
   });
-  parts.push(...drawLegend(series.map((group) => group.label), frame, true), "</svg>");
+  const legend = series.map((group, index) => ({
+    label: group.label,
+    color: PALETTE[index % PALETTE.length],
+    dash: "",
+  }));
+  parts.push(...drawLegend(legend, frame, true), "</svg>");
   return parts.join("\n");
 }
 

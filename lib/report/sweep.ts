@@ -81,16 +81,24 @@ function pathFigures(points: PreparedPoint[], path: string, paths: string[], ind
     ? path
     : `${path} (${categories.map((name, rank) => `${rank} = ${name}`).join(", ")})`;
 
+  // Each arm keeps one colour across plots; each combination of the other swept values gets a dash
+  // pattern. Legends name the other paths by their last segment to stay short.
+  const armNames = [...new Set(points.flatMap((entry) => orderArms(entry.data.arms).map((arm) => arm.name)))];
+  const suffixOf = (entry: PreparedPoint) =>
+    others.map((other) => `${other.split(".").pop()}=${valueText(entry.point[other])}`).join(", ");
+  const suffixes = [...new Set(points.map(suffixOf))];
+
   const blocks: Block[] = [];
   MAIN_COLUMNS.forEach((column, columnIndex) => {
     const seriesByLabel = new Map<string, LineSeries>();
     for (const entry of points) {
-      const suffix = others.map((other) => `${other}=${valueText(entry.point[other])}`).join(", ");
+      const suffix = suffixOf(entry);
       for (const arm of orderArms(entry.data.arms)) {
         const group = lookup(entry.context, arm.name, column);
         if (!group) continue;
         const label = suffix ? `${arm.name} (${suffix})` : arm.name;
-        const series = seriesByLabel.get(label) ?? { label, points: [] };
+        const series = seriesByLabel.get(label) ??
+          { label, points: [], color: armNames.indexOf(arm.name), dash: suffixes.indexOf(suffix) };
         series.points.push({
           x: xOf(entry.point[path]),
           y: group.value,

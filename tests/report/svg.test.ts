@@ -1,5 +1,13 @@
 import assert from "assert";
-import { histogramChart, lineChart, niceTicks, scatterChart, standaloneSvg } from "../../lib/report/svg.ts";
+import {
+  DASHES,
+  histogramChart,
+  lineChart,
+  niceTicks,
+  PALETTE,
+  scatterChart,
+  standaloneSvg,
+} from "../../lib/report/svg.ts";
 import { nestingErrors, scanTags } from "./markup.ts";
 
 /** Ticks are compared after rounding away binary representation noise. */
@@ -95,4 +103,16 @@ Deno.test("standaloneSvg adds namespace", () => {
   assert.ok(
     file.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" '),
   );
+});
+
+Deno.test("lineChart explicit colour and dash", () => {
+  const svg = lineChart([
+    { label: "a", points: [{ x: 0, y: 0 }, { x: 1, y: 1 }], color: 2, dash: 1 },
+    { label: "b", points: [{ x: 0, y: 1 }, { x: 1, y: 0 }], color: 2 },
+  ], { title: "t", x: { label: "x" }, y: { label: "y" } });
+  const lines = scanTags(svg).filter((tag) => tag.name === "polyline");
+  assert.equal(lines[0].attributes.stroke, PALETTE[2]);
+  assert.equal(lines[0].attributes["stroke-dasharray"], DASHES[1]);
+  assert.equal(lines[1].attributes.stroke, PALETTE[2]);
+  assert.equal(lines[1].attributes["stroke-dasharray"], undefined);
 });

@@ -45,7 +45,7 @@ Deno.test("renderSweepReport tables and plots per path", async () => {
     const figures = files.filter((file) => file.endsWith(".svg"));
     assert.equal(figures.length, 2 * 8, "one figure per main metric and swept path");
     const tp = await Deno.readTextFile(figures.find((file) => file.includes("sweep-1-4-tp"))!);
-    assert.ok(tp.includes("ifguide (selection.window=3)"), "grid series label missing");
+    assert.ok(tp.includes("ifguide (window=3)"), "grid series label missing");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
