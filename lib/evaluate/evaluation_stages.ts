@@ -5,7 +5,7 @@
  */
 
 import { join } from "node:path";
-import type { Corpus, PromptSet, Tokenizer } from "../data/types.ts";
+import { type Corpus, type PromptSet, SPLIT_CODES, type Tokenizer } from "../data/types.ts";
 import { loadLambada } from "../data/datasets/lambada.ts";
 import { type Checkpoint, modelFromCheckpoint } from "../model/checkpoint.ts";
 import { generate } from "../model/generate.ts";
@@ -227,7 +227,7 @@ export interface FluencyInputs extends ModelInput {
 export function testChunks(corpus: Corpus, limit: number): Int32Array {
   const picked: number[] = [];
   for (let c = 0; c < corpus.numChunks && (limit === 0 || picked.length < limit); c++) {
-    if (corpus.chunkSplit[c] === 2) picked.push(c);
+    if (corpus.chunkSplit[c] === SPLIT_CODES.test) picked.push(c);
   }
   const out = new Int32Array(picked.length * corpus.blockSize);
   picked.forEach((c, i) =>

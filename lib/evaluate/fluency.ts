@@ -4,7 +4,7 @@
  * - `lambada_last_token`: the rule of the IF-Guide reference code. The whole passage is tokenized and
  *   the argmax prediction after the second-to-last token must equal the last token (for a multi-token
  *   final word this checks only its last piece).
- * - `lambada_last_word`: the standard rule. The passage is split at its last space; greedy decoding of
+ * - `lambada_last_word`: the standard rule. The passage is split at its last whitespace. Greedy decoding of
  *   as many tokens as the final word has must reproduce all of them. Greedy decoding reproduces the word
  *   exactly when the argmax after each prefix of the teacher-forced word is the next word token, which is
  *   what is computed.
@@ -60,20 +60,21 @@ export async function perplexity(
 export interface LambadaItem {
   /** Tokens of the whole passage (last-token rule). */
   passage: Int32Array;
-  /** Tokens of the passage up to its last space (last-word rule). */
+  /** Tokens of the passage up to its last whitespace (last-word rule). */
   context: Int32Array;
-  /** Tokens of a space plus the final word (last-word rule). */
+  /** Tokens of that whitespace character plus the final word (last-word rule). */
   word: Int32Array;
 }
 
-/** Tokenize passages for `lambadaAccuracy`; throws when a passage has no space-separated final word. */
+/** Tokenize passages for `lambadaAccuracy`; throws when a passage has no final word after whitespace. */
 export function tokenizeLambada(passages: string[], tokenizer: Tokenizer): LambadaItem[] {
   return passages.map((text, i) => {
     const trimmed = text.trimEnd();
-    const cut = trimmed.lastIndexOf(" ");
-    if (cut <= 0 || cut === trimmed.length - 1) {
+    // The final word follows the last whitespace character (a newline in some passages).
+    const cut = trimmed.search(/\s\S+$/);
+    if (cut <= 0) {
       throw new RangeError(
-        `LAMBADA passage ${i} has no final word after a space: ${JSON.stringify(trimmed.slice(-60))}`,
+        `LAMBADA passage ${i} has no final word after whitespace: ${JSON.stringify(trimmed.slice(-60))}`,
       );
     }
     return {

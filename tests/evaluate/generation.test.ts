@@ -78,14 +78,18 @@ const DECODING: DecodingConfig = {
   decoding: "sample",
 };
 
+// Every stage context of this file lives under one temporary folder, removed when the process exits.
+const TEMP_ROOT = await Deno.makeTempDir({ prefix: "ifguide-evaluate-test-" });
+globalThis.addEventListener("unload", () => Deno.removeSync(TEMP_ROOT, { recursive: true }));
+
 async function context(): Promise<StageContext> {
   return {
     events: silentEvents,
     signal: new AbortController().signal,
     seed: 1,
     key: "test",
-    outputDir: await Deno.makeTempDir(),
-    scratchDir: await Deno.makeTempDir(),
+    outputDir: await Deno.makeTempDir({ dir: TEMP_ROOT }),
+    scratchDir: await Deno.makeTempDir({ dir: TEMP_ROOT }),
     versions: {},
   };
 }
