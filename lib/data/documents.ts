@@ -11,7 +11,7 @@ import { Rng } from "../util/rng.ts";
 import { type BenignRow, loadGutenberg, loadNlpCorpus, loadSpeeches } from "./datasets/benign.ts";
 import { loadDavidson } from "./datasets/davidson.ts";
 import { loadRtp } from "./datasets/rtp.ts";
-import { cutPassages, groupRows } from "./passages.ts";
+import { cutPassages, groupRows, passageSpans } from "./passages.ts";
 import { type RoleIndex, roleIndex, rowsWithRole } from "./role_index.ts";
 import { readUserTexts, type UserRow } from "./user/read.ts";
 
@@ -79,47 +79,33 @@ function sampleRows<T>(rows: T[], maxRows: number, seed: number, name: string, k
   return indices.map((i) => rows[i]);
 }
 
-/** Passages of consecutive paragraphs of the same work. */
-function passagesOf(rows: BenignRow[], passageChars: number): SourceText[][] {
-  const out: SourceText[][] = [];
-  let work = "";
-  let current: BenignRow[] = [];
-  const flush = () => {
-    if (current.length === 0) return;
-    // Cut the work's paragraphs into passages, then find which rows each passage used.
-    let at = 0;
-    for (const passage of cutPassages(current.map((row) => row.text), passageChars)) {
-      const used: SourceText[] = [];
-      let length = 0;
-      while (at < current.length && length < passage.length) {
-        length += current[at].text.length + 2;
-        used.push(current[at]);
-        at += 1;
-      }
-      if (used.length === 0) used.push(current[Math.max(0, at - 1)]);
-      out.push([
-        { rowId: used[0].rowId, text: passage },
-        ...used.slice(1).map((row) => ({ rowId: row.rowId, text: "" })),
-      ]);
+interface SourceDocument {
+  rowIds: string[];
+  text: string;
+}
+
+/** Passages of consecutive paragraphs of the same work, each with the ids of the rows it uses. */
+function passagesOf(rows: BenignRow[], passageChars: number): SourceDocument[] {
+  const out: SourceDocument[] = [];
+  let start = 0;
+  while (start < rows.length) {
+    let end = start;
+    while (end < rows.length && rows[end].work === rows[start].work) end++;
+    const work = rows.slice(start, end);
+    for (const span of passageSpans(work.map((row) => row.text), passageChars)) {
+      out.push({ rowIds: span.paragraphs.map((index) => work[index].rowId), text: span.text });
     }
-    current = [];
-  };
-  for (const row of rows) {
-    if (row.work !== work) {
-      flush();
-      work = row.work;
-    }
-    current.push(row);
+    start = end;
   }
-  flush();
   return out;
 }
 
-function joinGroup(group: SourceText[], separator: string): { rowIds: string[]; text: string } {
-  return {
-    rowIds: group.map((row) => row.rowId),
-    text: group.map((row) => row.text).filter((text) => text !== "").join(separator),
-  };
+function joinGroup(group: SourceText[], separator: string): SourceDocument {
+  return { rowIds: group.map((row) => row.rowId), text: group.map((row) => row.text).join(separator) };
+}
+
+function joinPassages(group: SourceDocument[]): SourceDocument {
+  return { rowIds: group.flatMap((doc) => doc.rowIds), text: group.map((doc) => doc.text).join("\n\n") };
 }
 
 /** Build the documents of one source (before the class budget). */
@@ -129,7 +115,7 @@ export async function sourceDocuments(
   seed: number,
   /** Rows of a user file already read (and validated) by the caller. */
   userRows?: UserRow[],
-): Promise<{ rows: number; documents: Array<{ rowIds: string[]; text: string }> }> {
+): Promise<{ rows: number; documents: SourceDocument[] }> {
   const order = (rows: SourceText[]) => Rng.derive(seed, "source-order", source.name).shuffle(rows);
 
   switch (source.dataset) {
@@ -145,7 +131,7 @@ export async function sourceDocuments(
         true,
       );
       const passages = passagesOf(rows, source.passage_chars);
-      const documents = groupRows(passages, source.group).map((group) => joinGroup(group.flat(), "\n\n"));
+      const documents = groupRows(passages, source.group).map(joinPassages);
       return { rows: rows.length, documents };
     }
     case "nlp_corpus": {

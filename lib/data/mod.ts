@@ -47,7 +47,7 @@ export {
   RTP_TOXIC_MIN,
   type SourceCounts,
 } from "./documents.ts";
-export { cutPassages, groupRows, splitSentences } from "./passages.ts";
+export { cutPassages, groupRows, type PassageSpan, passageSpans, splitSentences } from "./passages.ts";
 export {
   buildCorpusStream,
   type ChunkBatch,

@@ -8,34 +8,49 @@ export function splitSentences(text: string): string[] {
   return text.split(/(?<=[.!?]["')\]]?)\s+/).filter((sentence) => sentence !== "");
 }
 
+/** A passage and the indices of the paragraphs it was cut from. */
+export interface PassageSpan {
+  text: string;
+  paragraphs: number[];
+}
+
 /**
  * Group paragraphs into passages of at least `passageChars` characters (the last one may be shorter),
  * joined by blank lines. A paragraph longer than twice the passage length is cut at sentence ends
- * first. `passageChars` 0 returns one passage of all paragraphs.
+ * first, so it may contribute to several passages. `passageChars` 0 gives one passage of everything.
  */
-export function cutPassages(paragraphs: readonly string[], passageChars: number): string[] {
-  if (passageChars <= 0) return paragraphs.length === 0 ? [] : [paragraphs.join("\n\n")];
-  const pieces: Array<{ text: string; joiner: string }> = [];
-  for (const paragraph of paragraphs) {
+export function passageSpans(paragraphs: readonly string[], passageChars: number): PassageSpan[] {
+  if (paragraphs.length === 0) return [];
+  if (passageChars <= 0) return [{ text: paragraphs.join("\n\n"), paragraphs: paragraphs.map((_, i) => i) }];
+  const pieces: Array<{ text: string; joiner: string; paragraph: number }> = [];
+  paragraphs.forEach((paragraph, index) => {
     if (paragraph.length <= LONG_PARAGRAPH_FACTOR * passageChars) {
-      pieces.push({ text: paragraph, joiner: "\n\n" });
-      continue;
+      pieces.push({ text: paragraph, joiner: "\n\n", paragraph: index });
+      return;
     }
-    splitSentences(paragraph).forEach((sentence, index) =>
-      pieces.push({ text: sentence, joiner: index === 0 ? "\n\n" : " " })
+    splitSentences(paragraph).forEach((sentence, at) =>
+      pieces.push({ text: sentence, joiner: at === 0 ? "\n\n" : " ", paragraph: index })
     );
-  }
-  const passages: string[] = [];
-  let current = "";
+  });
+  const spans: PassageSpan[] = [];
+  let current: PassageSpan = { text: "", paragraphs: [] };
   for (const piece of pieces) {
-    current = current === "" ? piece.text : current + piece.joiner + piece.text;
-    if (current.length >= passageChars) {
-      passages.push(current);
-      current = "";
+    current.text = current.text === "" ? piece.text : current.text + piece.joiner + piece.text;
+    if (current.paragraphs[current.paragraphs.length - 1] !== piece.paragraph) {
+      current.paragraphs.push(piece.paragraph);
+    }
+    if (current.text.length >= passageChars) {
+      spans.push(current);
+      current = { text: "", paragraphs: [] };
     }
   }
-  if (current !== "") passages.push(current);
-  return passages;
+  if (current.text !== "") spans.push(current);
+  return spans;
+}
+
+/** Cut paragraphs into passage texts (see `passageSpans`). */
+export function cutPassages(paragraphs: readonly string[], passageChars: number): string[] {
+  return passageSpans(paragraphs, passageChars).map((span) => span.text);
 }
 
 /** Join consecutive items into groups of `size` (the last group may be smaller). */
