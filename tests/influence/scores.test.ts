@@ -219,3 +219,28 @@ function columnsTensor(eigen: EigenResult): tf.Tensor2D {
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) columns[j * n + i] = vectors[i * n + j];
   return tf.tensor2d(columns, [n, n]);
 }
+
+Deno.test("fisher labels seeded and empirical", async () => {
+  const model = tinyModel(VOCAB, BLOCK, 8);
+  const layers = selectLayers(model.linearLayers(), ["blocks.1.mlp.fc"]);
+  const fit = (fisher: "true" | "empirical", seed: number) =>
+    fitFactors(model, corpus, layers, allChunks, { strategy: "kfac", fisher, seed });
+  const first = (await fit("true", 1)).layers[0].gradientEigen!.values;
+  const again = (await fit("true", 1)).layers[0].gradientEigen!.values;
+  const reseeded = (await fit("true", 2)).layers[0].gradientEigen!.values;
+  assert.deepEqual(Array.from(again), Array.from(first));
+  assert.ok(relativeError(reseeded, first) > FLOAT32_TOLERANCE, "another seed draws other labels");
+
+  // The empirical Fisher's S is the covariance of data-label gradients, which capture returns directly.
+  const empirical = (await fit("empirical", 1)).layers[0];
+  const sums = createCovarianceSums(layers);
+  const captured = captureBatch(model, layers, chunkBatch(corpus, allChunks));
+  addCovarianceTensors(sums.layers[0], captured.layers[0].activations, captured.layers[0].gradients);
+  disposeCaptured(captured);
+  const direct = symmetricEigen(
+    sums.layers[0].gradient.map((x) => x / (allChunks.length * BLOCK)),
+    layers[0].outFeatures,
+  );
+  assert.ok(relativeError(empirical.gradientEigen!.values, direct.values) < FLOAT32_TOLERANCE);
+  model.dispose();
+});
