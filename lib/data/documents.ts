@@ -48,8 +48,8 @@ export interface SourceCounts {
 
 /**
  * Candidate documents in seeded random order, with counts for the stats.
- * NOTE: the pool and the user files it reads are held in memory (about twice the text size), which
- * suits corpora of up to a few hundred million characters. The corpus builder after it streams.
+ * NOTE: the pool and the user files it reads are held in memory, so their size is limited by RAM;
+ * only the corpus builder after it streams.
  */
 export interface DocumentPool {
   documents: CandidateDocument[];
