@@ -1,16 +1,25 @@
 /** Fingerprints of the data a plan reads, so cache keys change when shipped or user data change. */
 
 import type { DataSpec } from "../spec/types.ts";
-import { sha256File, sha256Hex } from "../util/hash.ts";
+import { canonicalJson, sha256File, sha256Hex } from "../util/hash.ts";
+import { ROLE_PRECEDENCE, ROLE_TABLES, TOXIGEN_VALIDATION_GROUPS } from "./roles.ts";
 import { dataRoot } from "./shipped.ts";
 
 /** Version of the `nlp-corpus` npm package in the import map. */
 export const NLP_CORPUS_VERSION = "4.4.0";
 
-/** SHA-256 over the shipped checksum manifest and the nlp-corpus package version. */
+/**
+ * SHA-256 over the shipped checksum manifest, the nlp-corpus package version and the role tables,
+ * so a change to any of them changes the cache keys of stages that read shipped rows.
+ */
 export async function shippedDataFingerprint(): Promise<string> {
   const manifest = await Deno.readTextFile(`${dataRoot()}/CHECKSUMS.json`);
-  return sha256Hex(`${manifest}\nnlp-corpus@${NLP_CORPUS_VERSION}`);
+  const roles = canonicalJson({
+    tables: ROLE_TABLES,
+    precedence: ROLE_PRECEDENCE,
+    toxigen: TOXIGEN_VALIDATION_GROUPS,
+  });
+  return sha256Hex(`${manifest}\nnlp-corpus@${NLP_CORPUS_VERSION}\n${roles}`);
 }
 
 /** SHA-256 of every user file named by `data.sources`, keyed by source name. */
