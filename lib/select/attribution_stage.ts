@@ -90,17 +90,14 @@ export const attributionStage: StageDefinition<AttributionConfig, AttributionInp
       for (const row of comparison.rows) {
         context.events.log(
           `${row.method}: ${row.tokensSelected} tokens, precision ${row.precision.toFixed(3)}, ` +
-            `recall ${row.recall.toFixed(3)}, token AUROC ${row.tokenAuroc.toFixed(3)}`,
+            `lift ${row.lift.toFixed(2)}, recall ${row.recall.toFixed(3)}, token AUROC ${
+              row.tokenAuroc.toFixed(3)
+            }`,
         );
       }
       const differential = comparison.qualities[0];
-      if (differential.frequentTokenWarning) {
-        context.events.warning(
-          `the differential selection is ${(100 * differential.frequentShare).toFixed(1)}% frequent tokens ` +
-            `(corpus: ${
-              (100 * differential.corpusFrequentShare).toFixed(1)
-            }%); attribution is picking generic tokens`,
-        );
+      for (const warning of differential.warnings) {
+        context.events.warning(`${differential.method}: ${warning}`);
       }
       return comparison;
     },

@@ -33,6 +33,8 @@ export interface ComparisonRow {
   precision: number;
   recall: number;
   f1: number;
+  /** Precision divided by the toxic base rate (1 = chance). */
+  lift: number;
   tokenAuroc: number;
   tokenAuprc: number;
   chunkPrecision: number;
@@ -40,8 +42,6 @@ export interface ComparisonRow {
   chunkF1: number;
   chunkAuroc: number;
   chunkAuprc: number;
-  /** Share of the selection that comes from toxic sources' documents (equals precision). */
-  toxicSourceShare: number;
   frequentShare: number;
 }
 
@@ -63,6 +63,7 @@ export function comparisonRows(qualities: AttributionQuality[]): ComparisonRow[]
     precision: q.token.precision,
     recall: q.token.recall,
     f1: q.token.f1,
+    lift: q.token.lift,
     tokenAuroc: q.token.auroc,
     tokenAuprc: q.token.auprc,
     chunkPrecision: q.chunk.precision,
@@ -70,7 +71,6 @@ export function comparisonRows(qualities: AttributionQuality[]): ComparisonRow[]
     chunkF1: q.chunk.f1,
     chunkAuroc: q.chunk.auroc,
     chunkAuprc: q.chunk.auprc,
-    toxicSourceShare: q.token.precision,
     frequentShare: q.frequentShare,
   }));
 }
@@ -84,6 +84,7 @@ export function comparisonTable(rows: ComparisonRow[]): arrow.Table {
     precision: numeric("precision"),
     recall: numeric("recall"),
     f1: numeric("f1"),
+    lift: numeric("lift"),
     token_auroc: numeric("tokenAuroc"),
     token_auprc: numeric("tokenAuprc"),
     chunk_precision: numeric("chunkPrecision"),

@@ -67,6 +67,8 @@ export {
   attributionQuality,
   type ChunkLabelRule,
   type LevelQuality,
+  MIN_PRECISION_LIFT,
+  MIN_TOKEN_AUROC,
   type QualityContext,
   qualityContext,
   type SourceShare,

@@ -16,6 +16,12 @@ export type ChunkLabelRule = "any" | "majority";
 /** Number of token types listed as most selected, and of most frequent corpus tokens checked against. */
 export const TOP_TOKEN_TYPES = 20;
 
+/** Token precision below this multiple of the toxic base rate marks a selection as near chance. */
+export const MIN_PRECISION_LIFT = 1.5;
+
+/** Token AUROC below this marks scores that barely rank toxic-document tokens above others. */
+export const MIN_TOKEN_AUROC = 0.6;
+
 /** Ground truth and token statistics of the scored chunks, computed once per corpus. */
 export interface QualityContext {
   corpus: Corpus;
@@ -45,6 +51,8 @@ export interface AssessedSelection {
 export interface LevelQuality extends SetMetrics {
   /** Share of positives among all items. */
   baseRate: number;
+  /** precision / baseRate: 1 is what a random selection of the same size achieves. */
+  lift: number;
   /** NaN when the selection has no scores or all labels are equal. */
   auroc: number;
   auprc: number;
@@ -85,6 +93,8 @@ export interface AttributionQuality {
   toxicFrequentShare: number;
   /** True when frequent tokens make up more of the selection than of the scored corpus. */
   frequentTokenWarning: boolean;
+  /** Diagnoses of a failed attribution (near-chance precision or ranking, frequent tokens); empty when none applies. */
+  warnings: string[];
 }
 
 function countsByToken(tokenIds: Int32Array, include?: Uint8Array): Map<number, number> {
@@ -146,9 +156,11 @@ export function qualityContext(
 
 function levelQuality(selected: Uint8Array, labels: Uint8Array, scores?: ArrayLike<number>): LevelQuality {
   const metrics = setMetrics(selected, labels);
+  const baseRate = labels.length > 0 ? metrics.positives / labels.length : NaN;
   return {
     ...metrics,
-    baseRate: labels.length > 0 ? metrics.positives / labels.length : NaN,
+    baseRate,
+    lift: metrics.precision / baseRate,
     auroc: scores ? auroc(scores, labels) : NaN,
     auprc: scores ? averagePrecision(scores, labels) : NaN,
   };
@@ -221,6 +233,31 @@ export function attributionQuality(
     shareOfSelection: count / tokensSelected,
   }));
   const frequentShare = shareIn(tokenIds, context.frequentTokens, mask);
+  const frequentTokenWarning = frequentShare > context.corpusFrequentShare;
+
+  const percent = (share: number) => `${(100 * share).toFixed(1)}%`;
+  const warnings: string[] = [];
+  if (token.lift < MIN_PRECISION_LIFT) {
+    warnings.push(
+      `token precision ${percent(token.precision)} is less than ${MIN_PRECISION_LIFT}x the toxic base rate ` +
+        `${percent(token.baseRate)}, so the selection is close to chance`,
+    );
+  }
+  if (token.auroc < MIN_TOKEN_AUROC) {
+    warnings.push(
+      `token AUROC ${
+        token.auroc.toFixed(3)
+      } is below ${MIN_TOKEN_AUROC}: the scores barely rank toxic text first`,
+    );
+  }
+  if (frequentTokenWarning) {
+    warnings.push(
+      `the ${TOP_TOKEN_TYPES} most frequent token types make up ${
+        percent(frequentShare)
+      } of the selection but only ` +
+        `${percent(context.corpusFrequentShare)} of the scored tokens`,
+    );
+  }
 
   return {
     method: selection.method,
@@ -232,6 +269,7 @@ export function attributionQuality(
     frequentShare,
     corpusFrequentShare: context.corpusFrequentShare,
     toxicFrequentShare: context.toxicFrequentShare,
-    frequentTokenWarning: frequentShare > context.corpusFrequentShare,
+    frequentTokenWarning,
+    warnings,
   };
 }

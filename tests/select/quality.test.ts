@@ -31,6 +31,8 @@ Deno.test("quality token and chunk metrics", () => {
   assert.equal(quality.token.precision, 2 / 3);
   assert.equal(quality.token.recall, 2 / 5);
   assert.equal(quality.token.baseRate, 5 / 12);
+  assert.equal(quality.token.lift, (2 / 3) / (5 / 12));
+  assert.deepEqual(quality.warnings, []);
   // Positives 3, 2, 1, 1, 1 against negatives 0 x 6 and -1: every pair ordered correctly.
   assert.equal(quality.token.auroc, 1);
   assert.equal(quality.chunk.precision, 1 / 2);
@@ -121,6 +123,16 @@ Deno.test("comparison ranks differential first", async () => {
   const plainQuality = comparison.qualities.find((q) => q.method === "plain influence (tokens)")!;
   assert.equal(plainQuality.topTokens[0].text, " w1");
   assert.equal(plainQuality.frequentTokenWarning, true);
+  assert.ok(
+    plainQuality.warnings.some((w) => w.includes("most frequent token types")),
+    plainQuality.warnings.join("; "),
+  );
+  const randomQuality = comparison.qualities.find((q) => q.method === "random")!;
+  assert.ok(
+    randomQuality.warnings.some((w) => w.includes("close to chance")),
+    randomQuality.warnings.join("; "),
+  );
+  assert.ok(randomQuality.warnings.some((w) => w.includes("token AUROC")), randomQuality.warnings.join("; "));
 
   assert.equal(comparison.curves.filter((p) => p.method === "differential influence").length, 5);
   assert.equal(comparisonTable(comparison.rows).numRows, 5);
