@@ -16,8 +16,11 @@ import "@tensorflow/tfjs-backend-wasm";
 import type { BackendName, BlasSpec } from "../spec/types.ts";
 import { type BlasLibrary, loadBlas } from "./blas.ts";
 import { blasMatMulKernel, fastWasmMatMulKernel } from "./matmul.ts";
+import { fusedKernels } from "./fused_kernels.ts";
+import { sharingIdentityKernels } from "./identity.ts";
 import { leadingSumKernel } from "./reduce.ts";
 import { segmentSumKernel } from "./segment_sum.ts";
+import { targetLogSoftmaxKernels } from "./target_log_softmax.ts";
 
 /** The TF.js release this project is built and tested against. */
 export const TFJS_VERSION = tf.version.tfjs;
@@ -78,7 +81,7 @@ export async function initBackend(name: BackendName, blas: BlasSpec = DEFAULT_BL
 
   if (resolved === "wasm" || resolved === "cpu") {
     versions[`tfjs-backend-${resolved}`] = tf.version.tfjs;
-    patchReductions(resolved);
+    patchKernels(resolved);
     blasPath = patchMatMul(resolved, blas, notes);
     if (blasPath) versions.blas = blasPath;
   }
@@ -165,10 +168,16 @@ function originalKernel(kernelName: string, backendName: string): tf.KernelFunc 
   return originalKernels.get(id)!;
 }
 
-function patchReductions(backendName: "wasm" | "cpu"): void {
+function patchKernels(backendName: "wasm" | "cpu"): void {
   replaceKernel(segmentSumKernel(backendName));
   const sum = originalKernel("Sum", backendName);
   if (sum) replaceKernel(leadingSumKernel(backendName, sum));
+  for (const config of targetLogSoftmaxKernels(backendName)) replaceKernel(config);
+  for (const config of fusedKernels(backendName)) replaceKernel(config);
+  const cast = originalKernel("Cast", backendName);
+  if (backendName === "wasm" && cast) {
+    for (const config of sharingIdentityKernels(cast)) replaceKernel(config);
+  }
 }
 
 /** Register the fastest available BatchMatMul; returns the BLAS path, or null with a note. */

@@ -64,3 +64,8 @@ export function disposeHostTensor(backend: unknown, info: tf.TensorInfo): void {
   if (isWasmBackend(backend)) (backend as WasmBackendLike).disposeData(info.dataId);
   else (backend as CpuBackendLike).disposeIntermediateTensorInfo(info);
 }
+
+/** Values of a tensor inside a kernel of either backend (a heap view on wasm, the array on cpu). */
+export function view(backend: unknown, info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array {
+  return isWasmBackend(backend) ? heapView(backend, info) : readHost(backend, info);
+}

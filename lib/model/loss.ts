@@ -6,6 +6,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import { TARGET_LOG_SOFTMAX, TARGET_LOG_SOFTMAX_GRAD } from "../backend/target_log_softmax.ts";
 import type { GPT } from "./gpt.ts";
 
 /** log softmax(logits)[target] for every row: logits [B, L, V], int32 targets [B, L] -> [B, L]. */
@@ -18,13 +19,41 @@ export function targetLogProbs(logits: tf.Tensor3D, targets: tf.Tensor2D): tf.Te
   }
   return tf.tidy(() => {
     const rows = batch * length;
-    const logProbs = tf.logSoftmax(tf.reshape(logits, [rows, vocab])); // [N, V]
-    // Flat index row * V + target picks one entry per row without a [N, V] one-hot product.
-    const offsets = tf.mul(tf.range(0, rows, 1, "int32"), tf.scalar(vocab, "int32"));
-    const index = tf.add(offsets, tf.reshape(targets, [rows])); // [N]
-    const picked = tf.gather(tf.reshape(logProbs, [rows * vocab]), index); // [N]
+    const flatLogits = tf.reshape(logits, [rows, vocab]) as tf.Tensor2D; // [N, V]
+    const flatTargets = tf.reshape(targets, [rows]) as tf.Tensor1D; // [N]
+    const picked = tf.getKernel(TARGET_LOG_SOFTMAX, tf.getBackend())
+      ? fusedTargetLogSoftmax(flatLogits, flatTargets)
+      : compositeTargetLogSoftmax(flatLogits, flatTargets);
     return tf.reshape(picked, [batch, length]) as tf.Tensor2D; // [B, L]
   });
+}
+
+/** The fused kernels of the wasm and cpu backends, with their gradient. */
+const fusedTargetLogSoftmax = tf.customGrad(
+  ((logits: tf.Tensor, targets: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [logProb, softmax] = tf.engine().runKernel(TARGET_LOG_SOFTMAX, { logits, targets }) as tf.Tensor[];
+    save([softmax, targets]);
+    return {
+      value: logProb as tf.Tensor1D,
+      gradFunc: (dy: tf.Tensor1D, saved: tf.Tensor[]) => [
+        tf.engine().runKernel(TARGET_LOG_SOFTMAX_GRAD, {
+          dy,
+          softmax: saved[0],
+          targets: saved[1],
+        }) as tf.Tensor,
+        tf.zerosLike(saved[1]),
+      ],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0],
+) as unknown as (logits: tf.Tensor2D, targets: tf.Tensor1D) => tf.Tensor1D;
+
+/** Plain tf ops for other backends. */
+function compositeTargetLogSoftmax(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+  const [rows, vocab] = logits.shape;
+  const logProbs = tf.logSoftmax(logits); // [N, V]
+  // Flat index row * V + target picks one entry per row without a [N, V] one-hot product.
+  const index = tf.add(tf.mul(tf.range(0, rows, 1, "int32"), tf.scalar(vocab, "int32")), targets); // [N]
+  return tf.gather(tf.reshape(logProbs, [rows * vocab]), index) as tf.Tensor1D; // [N]
 }
 
 /** Split tokens [B, T] into model inputs [B, L] (tokens 0..T-2) and targets [B, L] (tokens 1..T-1). */

@@ -5,7 +5,8 @@
  * 2. the `LogitProcessor`, if any, rewrites the logits of the whole batch (RAD adds its reward here);
  * 3. top-k keeps the k largest logits (ties at the k-th value are kept too);
  * 4. softmax over the kept tokens, in float64;
- * 5. top-p keeps the smallest set of most likely tokens whose probability reaches p;
+ * 5. top-p keeps the smallest set of most likely tokens whose probability reaches p (tokens tied
+ *    with the least likely kept one are kept too);
  * 6. one uniform draw from the row's own random stream picks a token from the renormalised rest.
  *
  * Steps 3-6 are plain TypeScript over Float64 values so they do not depend on the backend.
@@ -32,53 +33,54 @@ export function sampleFromLogits(logits: ArrayLike<number>, filter: TokenFilter,
   if (filter.temperature === 0) return argmax(logits);
   const vocab = logits.length;
 
-  // Step 3: candidate ids, all of them or the k largest.
-  let candidates: number[];
+  // Step 3: the k-th largest logit is the cut; typed-array sorts are numeric and fast.
+  let cut = -Infinity;
   if (filter.topK > 0 && filter.topK < vocab) {
-    const sorted = Array.from(logits).sort((a, b) => b - a);
-    const kth = sorted[filter.topK - 1];
-    candidates = [];
-    for (let i = 0; i < vocab; i++) if (logits[i] >= kth) candidates.push(i);
-  } else {
-    candidates = Array.from({ length: vocab }, (_, i) => i);
+    const sorted = Float64Array.from(logits).sort();
+    cut = sorted[vocab - filter.topK];
   }
 
-  // Step 4: softmax over the candidates.
+  // Step 4: softmax over the kept tokens (unnormalised; `total` is the normaliser).
   let max = -Infinity;
-  for (const id of candidates) max = Math.max(max, logits[id]);
+  for (let i = 0; i < vocab; i++) if (logits[i] >= cut && logits[i] > max) max = logits[i];
   if (max === -Infinity) {
     throw new Error("Every token has logit -Infinity after the logit processor; no token can be sampled.");
   }
-  const probs = new Float64Array(candidates.length);
+  const probs = new Float64Array(vocab);
   let total = 0;
-  for (let i = 0; i < candidates.length; i++) {
-    probs[i] = Math.exp(logits[candidates[i]] - max);
-    total += probs[i];
+  for (let i = 0; i < vocab; i++) {
+    if (logits[i] >= cut) {
+      probs[i] = Math.exp(logits[i] - max);
+      total += probs[i];
+    }
   }
 
-  // Step 5: nucleus. Sorting is needed only when p < 1.
-  let order = Array.from({ length: candidates.length }, (_, i) => i);
-  let kept = order.length;
-  let keptMass = total;
+  // Step 5: nucleus. Walking the sorted probabilities from the top gives the smallest probability
+  // that must stay; tokens tied with it stay too, so the kept set does not depend on index order.
+  let floor = 0;
   if (filter.topP < 1) {
-    order = order.sort((a, b) => probs[b] - probs[a] || candidates[a] - candidates[b]);
+    const sorted = probs.slice().sort();
     let cumulative = 0;
-    for (let i = 0; i < order.length; i++) {
-      cumulative += probs[order[i]];
+    for (let i = vocab - 1; i >= 0; i--) {
+      cumulative += sorted[i];
       if (cumulative >= filter.topP * total) {
-        kept = i + 1;
-        keptMass = cumulative;
+        floor = sorted[i];
         break;
       }
     }
   }
+  let keptMass = 0;
+  for (let i = 0; i < vocab; i++) if (probs[i] > 0 && probs[i] >= floor) keptMass += probs[i];
 
-  // Step 6: one draw.
+  // Step 6: one draw, walking the kept tokens in id order.
   const target = rng.next() * keptMass;
   let cumulative = 0;
-  for (let i = 0; i < kept; i++) {
-    cumulative += probs[order[i]];
-    if (target < cumulative) return candidates[order[i]];
+  let last = -1;
+  for (let i = 0; i < vocab; i++) {
+    if (probs[i] === 0 || probs[i] < floor) continue;
+    cumulative += probs[i];
+    last = i;
+    if (target < cumulative) return i;
   }
-  return candidates[order[kept - 1]];
+  return last;
 }

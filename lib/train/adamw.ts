@@ -5,6 +5,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import { FUSED, hasKernel } from "../backend/fused_kernels.ts";
 
 /** Optimizer settings. */
 export interface AdamWOptions {
@@ -49,21 +50,31 @@ export class AdamW {
     const [beta1, beta2] = this.options.betas;
     const correction1 = 1 - Math.pow(beta1, this.step);
     const correction2 = 1 - Math.pow(beta2, this.step);
-    tf.tidy(() => {
-      for (const [name, p] of this.#params) {
-        const g = grads.get(name);
-        if (!g) throw new Error(`AdamW: no gradient for parameter '${name}'.`);
-        const { m, v } = this.#moments.get(name)!;
+    const fused = hasKernel(FUSED.adamW);
+    for (const [name, p] of this.#params) {
+      const g = grads.get(name);
+      if (!g) throw new Error(`AdamW: no gradient for parameter '${name}'.`);
+      const { m, v } = this.#moments.get(name)!;
+      const decay = p.rank >= 2 ? this.options.weightDecay : 0;
+      if (fused) {
+        const attrs = { lr, beta1, beta2, eps: this.options.eps, decay, correction1, correction2 };
+        const [newP, newM, newV] = tf.engine().runKernel(FUSED.adamW, { param: p, grad: g, m, v }, {
+          ...attrs,
+        }) as tf.Tensor[];
+        p.assign(newP);
+        m.assign(newM);
+        v.assign(newV);
+        tf.dispose([newP, newM, newV]);
+        continue;
+      }
+      tf.tidy(() => {
         m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
         v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.mul(g, g), 1 - beta2)));
         const denom = tf.add(tf.sqrt(tf.div(v, correction2)), this.options.eps);
-        let update = tf.div(tf.div(m, correction1), denom);
-        if (p.rank >= 2 && this.options.weightDecay > 0) {
-          update = tf.add(update, tf.mul(p, this.options.weightDecay));
-        }
+        const update = tf.add(tf.div(tf.div(m, correction1), denom), tf.mul(p, decay));
         p.assign(tf.sub(p, tf.mul(update, lr)));
-      }
-    });
+      });
+    }
   }
 
   /** Moments as named arrays (`m.<param>`, `v.<param>`) for checkpoints. */
@@ -104,6 +115,10 @@ export class AdamW {
 }
 
 function globalNorm(grads: Map<string, tf.Tensor>): tf.Scalar {
+  if (hasKernel(FUSED.sumSquares)) {
+    const inputs = Object.fromEntries([...grads.values()].map((g, i) => [`g${i}`, g]));
+    return tf.tidy(() => tf.sqrt(tf.engine().runKernel(FUSED.sumSquares, inputs) as tf.Tensor) as tf.Scalar);
+  }
   return tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.mul(g, g))))) as tf.Scalar);
 }
 
