@@ -31,6 +31,15 @@ export const selectionStage: StageDefinition<SelectionSpec, SelectionInputs, Sel
       `selected ${stats.tokensSelected} of ${stats.budgetTokens} budget tokens in ${stats.chunksTouched} chunks ` +
         `(threshold ${stats.threshold.toPrecision(6)}, stop: ${stats.stopReason})`,
     );
+    if (stats.stopReason !== "budget" && stats.tokensSelected < stats.budgetTokens) {
+      context.events.warning(
+        `selection filled ${
+          (100 * stats.budgetUsed).toFixed(1)
+        }% of its ${stats.budgetTokens}-token budget because only ` +
+          `${stats.candidateTokens} positions score above the ${stats.percentile} quantile; lower selection.percentile ` +
+          "or raise selection.window to select more tokens",
+      );
+    }
     await writeSelection(context.outputDir, result);
     return result;
   },

@@ -5,9 +5,9 @@ import { attributionStage } from "../../lib/select/attribution_stage.ts";
 import { selectionStage } from "../../lib/select/stage.ts";
 import { corpusFromDocuments, pieceTokenizer, scoresFromRows, selectionSpec } from "./helpers.ts";
 
-function context(outputDir: string): StageContext {
+function context(outputDir: string, warnings: string[] = []): StageContext {
   return {
-    events: silentEvents,
+    events: { ...silentEvents, warning: (message) => warnings.push(message) },
     signal: new AbortController().signal,
     seed: 3,
     key: "test",
@@ -22,7 +22,11 @@ Deno.test("selection stage saves and loads", async () => {
   try {
     const scores = scoresFromRows([[0, 9, 0, 0], [0, 0, 0, 4]], [3, 8]);
     const config = selectionSpec({ percentile: 0.5, window: 1, budget_tokens: 10 });
-    const result = await selectionStage.run(context(dir), config, { scores });
+    const warnings: string[] = [];
+    const result = await selectionStage.run(context(dir, warnings), config, { scores });
+    // Two candidates with windows of 3 and 2 tokens fill 5 of the 10 budget tokens.
+    assert.equal(warnings.length, 1);
+    assert.ok(warnings[0].includes("filled 50.0% of its 10-token budget"), warnings[0]);
     await selectionStage.codec.save(dir, result);
     const loaded = await selectionStage.codec.load(dir);
     assert.deepEqual(loaded, result);
