@@ -226,6 +226,13 @@ export async function inspectCommand(args: string[]): Promise<number> {
       return 0;
     }
     const views = await inspectViews(sources, wanted);
+    const stats = sources.selection.stats;
+    console.log(
+      `selection: ${stats.tokensSelected} of ${stats.budgetTokens} budget tokens in ${stats.chunksTouched} chunks, ` +
+        `threshold ${
+          stats.threshold.toPrecision(6)
+        } (quantile ${stats.percentile}), stop: ${stats.stopReason}\n`,
+    );
     const color = !values["no-color"] && !Deno.env.get("NO_COLOR") && Deno.stdout.isTerminal();
     for (const view of views) console.log(renderChunkTerminal(view, { color }));
     if (values.html) {

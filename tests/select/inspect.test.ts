@@ -131,8 +131,9 @@ Deno.test("inspect reads a run folder", async () => {
       console.log = original;
     }
     assert.equal(code, 0);
-    assert.ok(lines[0].startsWith("chunk 5: rank 1"), lines[0]);
-    assert.ok(lines[0].includes("hi{ [y]}"), lines[0]);
+    assert.ok(lines[0].startsWith("selection: 2 of 8 budget tokens in 2 chunks"), lines[0]);
+    assert.ok(lines[1].startsWith("chunk 5: rank 1"), lines[1]);
+    assert.ok(lines[1].includes("hi{ [y]}"), lines[1]);
     assert.ok((await Deno.readTextFile(join(root, "view.html"))).includes('data-chunk-id="5"'));
   } finally {
     await Deno.remove(root, { recursive: true });
