@@ -115,14 +115,12 @@ async function scan(source: ScoreSource, signal?: AbortSignal): Promise<Scan> {
   const blockSize = maxPosition + 1;
   const ids = Int32Array.from(chunkIndex.keys());
   rowsPerChunk.forEach((rows, index) => {
-    if (rows !== blockSize) {
-      throw new RangeError(
-        `${source.label}: chunk ${
-          ids[index]
-        } has ${rows} scored positions, expected the block size ${blockSize}; ` +
-          "every scored chunk needs exactly one score per position",
-      );
-    }
+    if (rows === blockSize) return;
+    const chunkId = ids[index];
+    throw new RangeError(
+      `${source.label}: chunk ${chunkId} has ${rows} scored positions, expected the block size ${blockSize}; ` +
+        "every scored chunk needs exactly one score per position",
+    );
   });
   return { chunkIds: ids, chunkIndex, blockSize, histogram };
 }
