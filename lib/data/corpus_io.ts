@@ -203,28 +203,36 @@ export async function readCorpus(dir: string): Promise<Corpus> {
     docIds.set(batch.docIds, batch.firstChunk * block);
     chunkSplit.set(batch.split, batch.firstChunk);
   }
-  const documents = {
-    source: [] as string[],
-    toxic: new Uint8Array(stats.documents),
-    tokens: new Int32Array(stats.documents),
-    rowId: [] as string[],
-    text: [] as string[],
-  };
+  // The documents table may list more documents than `stats.documents` (a filtered corpus keeps
+  // dropped documents with 0 tokens), so sizes come from the file itself.
+  const source: string[] = [];
+  const toxicFlags: number[] = [];
+  const tokenCounts: number[] = [];
+  const rowIds: string[] = [];
+  const texts: string[] = [];
   for await (const batch of readArrowBatches(`${dir}/${CORPUS_FILES.documents}`)) {
-    const first = batch.numRows > 0 ? (batch.getChild("doc_id")!.get(0) as number) : 0;
-    const source = batch.getChild("source")!.toArray() as string[];
+    if (batch.numRows === 0) continue;
+    const first = batch.getChild("doc_id")!.get(0) as number;
+    const sources = batch.getChild("source")!;
     const toxic = batch.getChild("toxic")!;
-    const count = batch.getChild("tokens")!.toArray() as Int32Array;
-    const rowId = batch.getChild("row_id")!.toArray() as string[];
-    const text = batch.getChild("text")!.toArray() as string[];
+    const counts = batch.getChild("tokens")!;
+    const rows = batch.getChild("row_id")!;
+    const text = batch.getChild("text")!;
     for (let i = 0; i < batch.numRows; i++) {
-      documents.source[first + i] = source[i];
-      documents.toxic[first + i] = toxic.get(i) ? 1 : 0;
-      documents.tokens[first + i] = count[i];
-      documents.rowId[first + i] = rowId[i];
-      documents.text[first + i] = text[i];
+      source[first + i] = sources.get(i);
+      toxicFlags[first + i] = toxic.get(i) ? 1 : 0;
+      tokenCounts[first + i] = counts.get(i);
+      rowIds[first + i] = rows.get(i);
+      texts[first + i] = text.get(i);
     }
   }
+  const documents = {
+    source,
+    toxic: Uint8Array.from(toxicFlags),
+    tokens: Int32Array.from(tokenCounts),
+    rowId: rowIds,
+    text: texts,
+  };
   return {
     blockSize: block,
     numChunks: stats.chunks,

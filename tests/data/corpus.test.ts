@@ -12,6 +12,7 @@ import {
   readCorpus,
   selectDocuments,
   trainTokenizer,
+  writeCorpus,
 } from "../../lib/data/mod.ts";
 import { writeCorpusStats } from "../../lib/data/corpus_io.ts";
 import { sha256File } from "../../lib/util/hash.ts";
@@ -192,6 +193,13 @@ Deno.test("filterCorpus drops documents", async () => {
   assert.deepEqual(Array.from(filtered.tokens), kept.slice(0, filtered.numChunks * BLOCK));
   for (const docId of filtered.docIds) assert.equal(filtered.documents.toxic[docId], 0);
   assert.equal((filtered.stats as { toxic_tokens: number }).toxic_tokens, 0);
+  // A filtered corpus survives a save and load, dropped documents included.
+  const saved = await Deno.makeTempDir();
+  await writeCorpus(saved, filtered);
+  const reloaded = await readCorpus(saved);
+  assert.deepEqual(reloaded.tokens, filtered.tokens);
+  assert.deepEqual(reloaded.documents, filtered.documents);
+
   // Splits follow the same hash: a corpus that keeps everything gets the same split codes.
   const same = filterCorpus(corpus, () => true);
   assert.deepEqual(same.chunkSplit, corpus.chunkSplit);
