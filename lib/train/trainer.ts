@@ -24,6 +24,7 @@ import { DataOrder } from "./data_order.ts";
 import { meanCrossEntropy } from "./objective.ts";
 import { loadState, runFingerprint, saveState, type TrainingState } from "./resume.ts";
 import { learningRate } from "./schedule.ts";
+import { unigramPerplexity } from "./unigram.ts";
 
 /** Config slice of a training run. */
 export interface TrainConfig {
@@ -209,6 +210,9 @@ export async function trainModel(
       params,
       step: chosen.step,
       metrics: {
+        // Perplexities are in tokens of this corpus's tokenizer; NaN without validation chunks.
+        valPerplexity: Math.exp(chosen.valLoss),
+        unigramPerplexity: unigramPerplexity(corpus, config.model.vocab_size),
         steps: total,
         bestStep: chosen.step,
         bestValLoss: chosen.valLoss,
