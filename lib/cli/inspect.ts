@@ -59,11 +59,8 @@ export function findNode(plan: StoredPlan, stages: string[], nodeId?: string): P
   if (nodeId !== undefined) {
     const node = matches.find((candidate) => candidate.id === nodeId);
     if (!node) {
-      throw new Error(
-        `no ${stages[0]} node '${nodeId}' in the plan; available: ${
-          matches.map((n) => n.id).join(", ") || "none"
-        }`,
-      );
+      const available = matches.map((candidate) => candidate.id).join(", ") || "none";
+      throw new Error(`no ${stages[0]} node '${nodeId}' in the plan; available: ${available}`);
     }
     return node;
   }
@@ -227,11 +224,10 @@ export async function inspectCommand(args: string[]): Promise<number> {
     }
     const views = await inspectViews(sources, wanted);
     const stats = sources.selection.stats;
+    const threshold = stats.threshold.toPrecision(6);
     console.log(
       `selection: ${stats.tokensSelected} of ${stats.budgetTokens} budget tokens in ${stats.chunksTouched} chunks, ` +
-        `threshold ${
-          stats.threshold.toPrecision(6)
-        } (quantile ${stats.percentile}), stop: ${stats.stopReason}\n`,
+        `threshold ${threshold} (quantile ${stats.percentile}), stop: ${stats.stopReason}\n`,
     );
     const color = !values["no-color"] && !Deno.env.get("NO_COLOR") && Deno.stdout.isTerminal();
     for (const view of views) console.log(renderChunkTerminal(view, { color }));

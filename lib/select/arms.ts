@@ -305,11 +305,8 @@ export const ARM_REGISTRY: Record<ArmKind, ArmDefinition> = {
 export function armTrainingPlan(arm: ArmSpec, inputs: ArmInputs): ArmTrainingPlan {
   const definition = ARM_REGISTRY[arm.kind];
   if (definition === undefined) {
-    throw new Error(
-      `arm '${arm.name}' has unknown kind '${arm.kind}'; known kinds: ${
-        Object.keys(ARM_REGISTRY).join(", ")
-      }`,
-    );
+    const known = Object.keys(ARM_REGISTRY).join(", ");
+    throw new Error(`arm '${arm.name}' has unknown kind '${arm.kind}'; known kinds: ${known}`);
   }
   return definition.plan(arm, inputs);
 }

@@ -84,10 +84,9 @@ export async function readSelection(dir: string): Promise<SelectionResult> {
     row += selected.length;
   }
   if (row !== mask.length) {
+    const path = join(dir, MASK_FILE);
     throw new RangeError(
-      `${
-        join(dir, MASK_FILE)
-      } has ${row} rows, expected ${mask.length}; delete the artifact and rerun the selection stage`,
+      `${path} has ${row} rows, expected ${mask.length}; delete the artifact and rerun the selection stage`,
     );
   }
   const table = await readArrow(join(dir, RANKING_FILE));

@@ -88,11 +88,10 @@ export const attributionStage: StageDefinition<AttributionConfig, AttributionInp
         signal: context.signal,
       });
       for (const row of comparison.rows) {
+        const auroc = row.tokenAuroc.toFixed(3);
         context.events.log(
           `${row.method}: ${row.tokensSelected} tokens, precision ${row.precision.toFixed(3)}, ` +
-            `lift ${row.lift.toFixed(2)}, recall ${row.recall.toFixed(3)}, token AUROC ${
-              row.tokenAuroc.toFixed(3)
-            }`,
+            `lift ${row.lift.toFixed(2)}, recall ${row.recall.toFixed(3)}, token AUROC ${auroc}`,
         );
       }
       const differential = comparison.qualities[0];

@@ -17,10 +17,9 @@ export function toxicTokenMask(corpus: Corpus, chunkIds: Int32Array): Uint8Array
   for (let c = 0; c < chunkIds.length; c++) {
     const chunkId = chunkIds[c];
     if (chunkId < 0 || chunkId >= corpus.numChunks) {
+      const last = corpus.numChunks - 1;
       throw new RangeError(
-        `chunk id ${chunkId} is outside the corpus (0..${
-          corpus.numChunks - 1
-        }); the scores belong to another corpus`,
+        `chunk id ${chunkId} is outside the corpus (0..${last}); the scores belong to another corpus`,
       );
     }
     const base = chunkId * blockSize;

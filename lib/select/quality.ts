@@ -207,10 +207,9 @@ export function attributionQuality(
   const { blockSize, chunkIds, tokenIds, tokenLabels, chunkLabels } = context;
   const { mask, scores } = selection;
   if (mask.length !== tokenLabels.length || (scores && scores.length !== tokenLabels.length)) {
+    const scoreCount = scores?.length ?? "none";
     throw new RangeError(
-      `selection '${selection.method}' covers ${mask.length} tokens (scores: ${
-        scores?.length ?? "none"
-      }) but the ` +
+      `selection '${selection.method}' covers ${mask.length} tokens (scores: ${scoreCount}) but the ` +
         `scored chunks contain ${tokenLabels.length}; align it with the same chunk ids`,
     );
   }
@@ -244,18 +243,17 @@ export function attributionQuality(
     );
   }
   if (token.auroc < MIN_TOKEN_AUROC) {
+    const auroc = token.auroc.toFixed(3);
     warnings.push(
-      `token AUROC ${
-        token.auroc.toFixed(3)
-      } is below ${MIN_TOKEN_AUROC}: the scores barely rank toxic text first`,
+      `token AUROC ${auroc} is below ${MIN_TOKEN_AUROC}, so the scores barely rank toxic text first`,
     );
   }
   if (frequentTokenWarning) {
+    const selectionShare = percent(frequentShare);
+    const corpusShare = percent(context.corpusFrequentShare);
     warnings.push(
-      `the ${TOP_TOKEN_TYPES} most frequent token types make up ${
-        percent(frequentShare)
-      } of the selection but only ` +
-        `${percent(context.corpusFrequentShare)} of the scored tokens`,
+      `the ${TOP_TOKEN_TYPES} most frequent token types make up ${selectionShare} of the selection ` +
+        `but only ${corpusShare} of the scored tokens`,
     );
   }
 

@@ -118,11 +118,10 @@ export async function collectTokenScores(source: ScoreSource, signal?: AbortSign
   for (const batch of rows) {
     for (let i = 0; i < batch.chunkIds.length; i++) {
       const position = batch.positions[i];
+      const chunkId = batch.chunkIds[i];
       if (position < 0) {
         throw new RangeError(
-          `${source.label}: chunk ${
-            batch.chunkIds[i]
-          } has negative position ${position}; positions start at 0`,
+          `${source.label}: chunk ${chunkId} has negative position ${position}; positions start at 0`,
         );
       }
       const index = order.get(batch.chunkIds[i])! * blockSize + position;

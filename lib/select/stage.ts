@@ -32,10 +32,9 @@ export const selectionStage: StageDefinition<SelectionSpec, SelectionInputs, Sel
         `(threshold ${stats.threshold.toPrecision(6)}, stop: ${stats.stopReason})`,
     );
     if (stats.stopReason !== "budget" && stats.tokensSelected < stats.budgetTokens) {
+      const filled = (100 * stats.budgetUsed).toFixed(1);
       context.events.warning(
-        `selection filled ${
-          (100 * stats.budgetUsed).toFixed(1)
-        }% of its ${stats.budgetTokens}-token budget because only ` +
+        `selection filled ${filled}% of its ${stats.budgetTokens}-token budget because only ` +
           `${stats.candidateTokens} positions score above the ${stats.percentile} quantile; lower selection.percentile ` +
           "or raise selection.window to select more tokens",
       );
