@@ -19,11 +19,13 @@ import {
 import {
   PAPER_RESULTS,
   PAPER_ROW_NAMES,
+  PAPER_SCALE,
   PAPER_SCALE_LABEL,
   paperChange,
   type PaperQuantity,
   paperReduction,
 } from "./paper.ts";
+import { barChart, type BarGroupSeries } from "./svg.ts";
 import type { ArmInfo, ClassifierRoles } from "./types.ts";
 
 /** Attribute of the toxicity columns; every classifier reports it. */
@@ -60,7 +62,7 @@ export interface ReportContext {
   roles: ClassifierRoles;
 }
 
-/** The query a column makes, or undefined when its classifier role has no classifier in this run. */
+/** Build the query of a column, or undefined when its classifier role has no classifier in this run. */
 export function columnQuery(column: MainColumn, roles: ClassifierRoles): MetricQuery | undefined {
   if (!column.role) return { metric: column.metric, promptSet: column.promptSet };
   const classifier = roles[column.role];
@@ -200,5 +202,48 @@ export function paperTableBlock(arms: ArmInfo[]): Block | undefined {
     columns: [textColumn("paper row"), ...withPaper.map((column) => numberColumn(column.label))],
     rows,
     caption: `The paper's reported values (${PAPER_SCALE_LABEL}); not from this run.`,
+  };
+}
+
+/** Grouped bars of each arm's toxic-prompt reduction factors against `none`, ours beside the paper's. */
+export function reductionChartBlock(
+  reductions: Reduction[],
+  arms: ArmInfo[],
+  withPaper: boolean,
+): Block | undefined {
+  const toxic = REDUCTION_COLUMNS.filter((column) => column.promptSet === "rtp_toxic");
+  const find = (arm: string, column: MainColumn) =>
+    reductions.find((entry) => entry.kind === "reduction" && entry.arm === arm && entry.column === column);
+  const baseline = baselineArm(arms);
+  const categories = orderArms(arms).filter((arm) =>
+    arm !== baseline && toxic.some((column) => find(arm.name, column))
+  )
+    .map((arm) => arm.name);
+  if (categories.length === 0) return undefined;
+
+  const series: BarGroupSeries[] = [];
+  for (const column of toxic) {
+    series.push({
+      label: `${column.label}, ours`,
+      values: categories.map((arm) => find(arm, column)?.ours ?? Number.NaN),
+    });
+    if (withPaper) {
+      series.push({
+        label: `${column.label}, paper`,
+        values: categories.map((arm) => find(arm, column)?.paper ?? Number.NaN),
+      });
+    }
+  }
+  return {
+    kind: "figure",
+    name: "reduction-factors",
+    svg: barChart(categories, series, {
+      title: "Toxicity reduction against none (higher is better)",
+      x: { label: "arm" },
+      y: { label: "value of none / value of the arm" },
+    }),
+    caption: withPaper
+      ? `Toxic-prompt reduction factors per arm; paper bars are at the paper's scale (${PAPER_SCALE}).`
+      : "Toxic-prompt reduction factors per arm.",
   };
 }

@@ -21,6 +21,7 @@ import {
   computeReductions,
   mainTableBlock,
   paperTableBlock,
+  reductionChartBlock,
   reductionTableBlock,
   type ReportContext,
 } from "./main_table.ts";
@@ -90,6 +91,8 @@ export function buildReport(data: ReportData, options: RenderOptions = {}) {
     if (reductions.length > 0) {
       mainBlocks.push(reductionTableBlock(reductions, data.arms, withPaper));
       mainBlocks.push(...headlineBlocks(context, reductions, withPaper));
+      const chart = reductionChartBlock(reductions, data.arms, withPaper);
+      if (chart) mainBlocks.push(chart);
     } else {mainBlocks.push({
         kind: "note",
         text: "No arm comparable with the paper's none row, so no reductions.",

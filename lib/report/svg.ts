@@ -1,52 +1,31 @@
 /**
- * A small deterministic SVG chart renderer: line charts with error bars, labelled scatter plots and
- * histograms, with axes, ticks, labels and a legend. Output has no ids and no scripts. It has no
+ * A small deterministic SVG chart renderer: line charts with error bars, labelled scatter plots,
+ * histograms and grouped bar charts, with axes, ticks, labels and a legend. Output has no ids and no scripts. It has no
  * `xmlns` either, because inline SVG in HTML needs none, and `standaloneSvg` adds it for files. The
  * same input always gives the same bytes because every coordinate is printed with fixed decimals.
  */
 
-import { escapeHtml } from "./format.ts";
+import {
+  type ChartOptions,
+  coordinate,
+  dashAttribute,
+  DASHES,
+  DOMAIN_PADDING,
+  domainOf,
+  drawAxes,
+  drawLegend,
+  emptyNote,
+  errorBar,
+  finite,
+  frameOf,
+  type LegendEntry,
+  makeScale,
+  PALETTE,
+  shorten,
+  text,
+} from "./svg_frame.ts";
 
-/** Dash patterns for lines that share a colour, solid first. */
-export const DASHES = ["", "6 3", "2 3", "8 3 2 3"];
-
-/** Colour-blind-safe palette (Okabe and Ito), cycled by series index. */
-export const PALETTE = [
-  "#0072B2",
-  "#D55E00",
-  "#009E73",
-  "#CC79A7",
-  "#E69F00",
-  "#56B4E9",
-  "#000000",
-  "#F0E442",
-];
-
-const DEFAULT_WIDTH = 640;
-const DEFAULT_HEIGHT = 380;
-const LEGEND_WIDTH = 210;
-const TICK_TARGET = 6;
-/** Fraction of the data range added on each side so points do not sit on the frame. */
-const DOMAIN_PADDING = 0.06;
-/** Maximum legend or point label length, in characters, before the label is shortened. */
-const MAX_LABEL_CHARS = 28;
-
-/** One axis: its label, optional fixed bounds, and whether it is logarithmic. */
-export interface AxisOptions {
-  label: string;
-  min?: number;
-  max?: number;
-  log?: boolean;
-}
-
-/** Size, title and axes of a chart. */
-export interface ChartOptions {
-  title: string;
-  x: AxisOptions;
-  y: AxisOptions;
-  width?: number;
-  height?: number;
-}
+export { type AxisOptions, type ChartOptions, DASHES, niceTicks, PALETTE } from "./svg_frame.ts";
 
 /** A point of a line series, with an optional vertical interval. */
 export interface LinePoint {
@@ -81,194 +60,6 @@ export interface ScatterPoint {
 export interface BarSeries {
   label: string;
   counts: number[];
-}
-
-/** Print a coordinate with two decimals. */
-function coordinate(value: number): string {
-  return value.toFixed(2);
-}
-
-function shorten(label: string): string {
-  return label.length > MAX_LABEL_CHARS ? `${label.slice(0, MAX_LABEL_CHARS - 1)}…` : label;
-}
-
-function text(x: number, y: number, content: string, attributes = ""): string {
-  return `<text x="${coordinate(x)}" y="${coordinate(y)}"${attributes}>${escapeHtml(content)}</text>`;
-}
-
-/** Compute ticks at 1, 2 or 5 times a power of ten that cover [min, max]. */
-export function niceTicks(min: number, max: number, target = TICK_TARGET): number[] {
-  if (!(max > min)) return [min];
-  const rough = (max - min) / target;
-  const power = 10 ** Math.floor(Math.log10(rough));
-  const step = [1, 2, 5, 10].map((factor) => factor * power).find((candidate) => candidate >= rough) ??
-    10 * power;
-  const ticks: number[] = [];
-  for (let tick = Math.ceil(min / step) * step; tick <= max + step * 1e-9; tick += step) {
-    ticks.push(Number(tick.toPrecision(12)));
-  }
-  return ticks;
-}
-
-/** Label a tick with just enough decimals for the tick spacing. */
-function tickLabel(value: number, ticks: number[], log: boolean): string {
-  if (log) return Number(value.toPrecision(3)).toString();
-  const step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : Math.abs(value) || 1;
-  const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
-  return value.toFixed(decimals);
-}
-
-/** Numeric extent of finite values, padded, honouring fixed bounds and log axes. */
-function domainOf(values: number[], axis: AxisOptions): [number, number] {
-  const usable = values.filter((value) => Number.isFinite(value) && (!axis.log || value > 0));
-  let low = usable.length > 0 ? Math.min(...usable) : 0;
-  let high = usable.length > 0 ? Math.max(...usable) : 1;
-  if (axis.log) {
-    if (usable.length === 0) [low, high] = [0.1, 1];
-    low = 10 ** Math.floor(Math.log10(low));
-    high = 10 ** Math.ceil(Math.log10(high));
-    if (high === low) high = low * 10;
-  } else {
-    const span = high - low || Math.abs(high) || 1;
-    low -= span * DOMAIN_PADDING;
-    high += span * DOMAIN_PADDING;
-  }
-  return [axis.min ?? low, axis.max ?? high];
-}
-
-/** Maps data values to pixels along one axis. */
-interface Scale {
-  (value: number): number;
-  ticks: number[];
-  log: boolean;
-}
-
-function makeScale(domain: [number, number], range: [number, number], log: boolean): Scale {
-  const transform = log ? Math.log10 : (value: number) => value;
-  const [d0, d1] = [transform(domain[0]), transform(domain[1])];
-  const scale =
-    ((value: number) =>
-      range[0] + ((transform(value) - d0) / (d1 - d0 || 1)) * (range[1] - range[0])) as Scale;
-  scale.log = log;
-  if (log) {
-    scale.ticks = [];
-    for (let power = Math.round(d0); power <= Math.round(d1); power += 1) scale.ticks.push(10 ** power);
-  } else {
-    scale.ticks = niceTicks(domain[0], domain[1]).filter((tick) => tick >= domain[0] && tick <= domain[1]);
-  }
-  return scale;
-}
-
-/** Plot area in pixels. */
-interface Frame {
-  left: number;
-  right: number;
-  top: number;
-  bottom: number;
-  width: number;
-  height: number;
-}
-
-function frameOf(options: ChartOptions, legend: boolean): Frame {
-  const width = options.width ?? DEFAULT_WIDTH;
-  const height = options.height ?? DEFAULT_HEIGHT;
-  return {
-    left: 64,
-    right: width - (legend ? LEGEND_WIDTH : 20),
-    top: 34,
-    bottom: height - 48,
-    width,
-    height,
-  };
-}
-
-/** Open the SVG element, draw the title, axes, grid, ticks and axis labels. */
-function drawAxes(options: ChartOptions, frame: Frame, x: Scale, y: Scale): string[] {
-  const parts = [
-    `<svg viewBox="0 0 ${frame.width} ${frame.height}" width="${frame.width}" height="${frame.height}" ` +
-    `role="img" font-family="sans-serif" font-size="11">`,
-    `<title>${escapeHtml(options.title)}</title>`,
-    `<rect x="0" y="0" width="${frame.width}" height="${frame.height}" fill="#ffffff"/>`,
-    text(frame.width / 2, 18, options.title, ' text-anchor="middle" font-size="13" font-weight="bold"'),
-  ];
-  for (const tick of y.ticks) {
-    const py = y(tick);
-    parts.push(
-      `<line x1="${coordinate(frame.left)}" y1="${coordinate(py)}" x2="${coordinate(frame.right)}" ` +
-        `y2="${coordinate(py)}" stroke="#e6e6e6"/>`,
-      text(frame.left - 6, py + 4, tickLabel(tick, y.ticks, y.log), ' text-anchor="end"'),
-    );
-  }
-  for (const tick of x.ticks) {
-    const px = x(tick);
-    parts.push(
-      `<line x1="${coordinate(px)}" y1="${coordinate(frame.bottom)}" x2="${coordinate(px)}" ` +
-        `y2="${coordinate(frame.bottom + 5)}" stroke="#333333"/>`,
-      text(px, frame.bottom + 18, tickLabel(tick, x.ticks, x.log), ' text-anchor="middle"'),
-    );
-  }
-  parts.push(
-    `<rect x="${coordinate(frame.left)}" y="${coordinate(frame.top)}" width="${
-      coordinate(frame.right - frame.left)
-    }" height="${coordinate(frame.bottom - frame.top)}" fill="none" stroke="#333333"/>`,
-    text((frame.left + frame.right) / 2, frame.height - 10, options.x.label, ' text-anchor="middle"'),
-    text(
-      16,
-      (frame.top + frame.bottom) / 2,
-      options.y.label,
-      ` text-anchor="middle" transform="rotate(-90 16 ${coordinate((frame.top + frame.bottom) / 2)})"`,
-    ),
-  );
-  return parts;
-}
-
-/** One legend entry: label, colour and dash pattern of its line or bar. */
-interface LegendEntry {
-  label: string;
-  color: string;
-  dash: string;
-}
-
-function dashAttribute(dash: string): string {
-  return dash ? ` stroke-dasharray="${dash}"` : "";
-}
-
-function drawLegend(entries: LegendEntry[], frame: Frame, filled: boolean): string[] {
-  const parts: string[] = [];
-  entries.forEach(({ label, color, dash }, index) => {
-    const y = frame.top + 8 + index * 16;
-    const x = frame.right + 12;
-    parts.push(
-      filled
-        ? `<rect x="${coordinate(x)}" y="${
-          coordinate(y - 5)
-        }" width="14" height="10" fill="${color}" fill-opacity="0.55"/>`
-        : `<line x1="${coordinate(x)}" y1="${coordinate(y)}" x2="${coordinate(x + 14)}" y2="${
-          coordinate(y)
-        }" stroke="${color}" stroke-width="2"${dashAttribute(dash)}/>`,
-      text(x + 20, y + 4, shorten(label)),
-    );
-  });
-  return parts;
-}
-
-function errorBar(x1: number, y1: number, x2: number, y2: number, color: string): string {
-  return `<line x1="${coordinate(x1)}" y1="${coordinate(y1)}" x2="${coordinate(x2)}" y2="${
-    coordinate(y2)
-  }" stroke="${color}" stroke-width="1"/>`;
-}
-
-function emptyNote(frame: Frame): string {
-  return text(
-    (frame.left + frame.right) / 2,
-    (frame.top + frame.bottom) / 2,
-    "no data",
-    ' text-anchor="middle"',
-  );
-}
-
-function finite(...values: Array<number | undefined>): boolean {
-  return values.every((value) => value !== undefined && Number.isFinite(value));
 }
 
 /** Draw lines with markers and optional vertical intervals, one colour per series. */
@@ -384,6 +175,72 @@ export function histogramChart(edges: number[], series: BarSeries[], options: Ch
     color: PALETTE[index % PALETTE.length],
     dash: "",
   }));
+  parts.push(...drawLegend(legend, frame, true), "</svg>");
+  return parts.join("\n");
+}
+
+/** Values of one bar series, one per category, with optional intervals. NaN leaves a gap. */
+export interface BarGroupSeries {
+  label: string;
+  values: number[];
+  low?: number[];
+  high?: number[];
+}
+
+/** Share of a category's band that its bars fill; the rest separates neighbouring categories. */
+const BAR_BAND_FILL = 0.8;
+
+/** Maximum category label length, in characters, before the label is shortened. */
+const MAX_CATEGORY_CHARS = 14;
+
+/** Draw grouped bars: one group per category, one bar per series, with optional error bars. */
+export function barChart(categories: string[], series: BarGroupSeries[], options: ChartOptions): string {
+  for (const group of series) {
+    if (group.values.length !== categories.length) {
+      throw new RangeError(
+        `bar series '${group.label}' has ${group.values.length} values for ${categories.length} categories; ` +
+          "pass one value per category",
+      );
+    }
+  }
+  const frame = frameOf(options, series.length > 0);
+  const values = series.flatMap((group) => [...group.values, ...(group.low ?? []), ...(group.high ?? [])]);
+  // Bars grow from zero, so the axis starts at zero unless a value is negative.
+  const [low, high] = domainOf([0, ...values], options.y);
+  const negative = values.some((value) => value < 0);
+  const y = makeScale([options.y.min ?? (negative ? low : 0), high], [frame.bottom, frame.top], false);
+  const band = (frame.right - frame.left) / Math.max(1, categories.length);
+  const x = makeScale([0, 1], [frame.left, frame.right], false);
+  const ticks = categories.map((label, index) => ({
+    position: frame.left + band * (index + 0.5),
+    label: label.length > MAX_CATEGORY_CHARS ? `${label.slice(0, MAX_CATEGORY_CHARS - 1)}…` : label,
+  }));
+  const parts = drawAxes(options, frame, x, y, ticks);
+  if (categories.length === 0 || !values.some((value) => Number.isFinite(value))) {
+    parts.push(emptyNote(frame));
+  }
+
+  const barWidth = (band * BAR_BAND_FILL) / Math.max(1, series.length);
+  const legend: LegendEntry[] = [];
+  series.forEach((group, seriesIndex) => {
+    const color = PALETTE[seriesIndex % PALETTE.length];
+    legend.push({ label: group.label, color, dash: "" });
+    group.values.forEach((value, index) => {
+      if (!Number.isFinite(value)) return;
+      const left = frame.left + band * index + (band * (1 - BAR_BAND_FILL)) / 2 + barWidth * seriesIndex;
+      const top = Math.min(y(value), y(0));
+      parts.push(
+        `<rect x="${coordinate(left)}" y="${coordinate(top)}" width="${coordinate(barWidth)}" ` +
+          `height="${coordinate(Math.abs(y(value) - y(0)))}" fill="${color}" fill-opacity="0.8"/>`,
+      );
+      const barLow = group.low?.[index];
+      const barHigh = group.high?.[index];
+      if (finite(barLow, barHigh)) {
+        const centre = left + barWidth / 2;
+        parts.push(errorBar(centre, y(barLow!), centre, y(barHigh!), "#333333"));
+      }
+    });
+  });
   parts.push(...drawLegend(legend, frame, true), "</svg>");
   return parts.join("\n");
 }

@@ -1,5 +1,6 @@
 import assert from "assert";
 import {
+  barChart,
   DASHES,
   histogramChart,
   lineChart,
@@ -115,4 +116,27 @@ Deno.test("lineChart explicit colour and dash", () => {
   assert.equal(lines[0].attributes["stroke-dasharray"], DASHES[1]);
   assert.equal(lines[1].attributes.stroke, PALETTE[2]);
   assert.equal(lines[1].attributes["stroke-dasharray"], undefined);
+});
+
+Deno.test("barChart groups and gaps", () => {
+  const svg = barChart(["a", "b", "c"], [
+    { label: "ours", values: [1, 2, 3], low: [0.5, 1.5, 2.5], high: [1.5, 2.5, 3.5] },
+    { label: "paper", values: [2, Number.NaN, 4] },
+  ], { title: "bars", x: { label: "arm" }, y: { label: "factor" } });
+  assert.deepEqual(nestingErrors(svg), []);
+  const bars = scanTags(svg).filter((tag) => tag.name === "rect" && tag.attributes["fill-opacity"] === "0.8");
+  assert.equal(bars.length, 5, "the NaN value must leave a gap");
+  assert.ok(svg.includes(">b</text>"), "category label missing");
+  // Bars start at zero: the bottom of every bar is the bottom of the plot.
+  for (const bar of bars) {
+    assert.equal(Number(bar.attributes.y) + Number(bar.attributes.height), 332);
+  }
+});
+
+Deno.test("barChart rejects length mismatch", () => {
+  assert.throws(
+    () =>
+      barChart(["a"], [{ label: "s", values: [1, 2] }], { title: "t", x: { label: "" }, y: { label: "" } }),
+    /has 2 values for 1 categories/,
+  );
 });
