@@ -7,7 +7,6 @@
 import * as arrow from "apache-arrow";
 import type { Corpus } from "./types.ts";
 import type { ChunkBatch, CorpusSink, CorpusStats, DocumentBatch } from "./corpus.ts";
-import { splitName } from "./chunk_split.ts";
 import { readArrowBatches } from "../util/arrow.ts";
 import { writeJsonAtomic } from "../util/atomic.ts";
 
@@ -18,7 +17,26 @@ export const CORPUS_FILES = {
   stats: "stats.json",
 } as const;
 
-const SPLIT_CODE_OF: Record<string, number> = { train: 0, validation: 1, test: 2 };
+const SPLIT_LABELS = ["train", "validation", "test"];
+const OTHER_SPLIT_PREFIX = "code-";
+
+/** Label of a split code in `corpus.arrow`; codes outside SPLIT_CODES (such as chunks an arm excludes) keep their number. */
+export function splitLabel(code: number): string {
+  return SPLIT_LABELS[code] ?? `${OTHER_SPLIT_PREFIX}${code}`;
+}
+
+/** Split code of a label written by `splitLabel`. */
+export function splitCodeOf(label: string): number {
+  const known = SPLIT_LABELS.indexOf(label);
+  if (known >= 0) return known;
+  const code = label.startsWith(OTHER_SPLIT_PREFIX) ? Number(label.slice(OTHER_SPLIT_PREFIX.length)) : NaN;
+  if (!Number.isInteger(code) || code < 0 || code > 255) {
+    throw new RangeError(
+      `invalid split label '${label}' in corpus.arrow; expected train, validation, test or code-<0..255>`,
+    );
+  }
+  return code;
+}
 
 function fixedSizeList(flat: Int32Array, rows: number, width: number): arrow.Vector {
   const type = new arrow.FixedSizeList(width, new arrow.Field("item", new arrow.Int32(), false));
@@ -32,7 +50,7 @@ export function chunkTable(batch: ChunkBatch, blockSize: number): arrow.Table {
   for (let c = 0; c < batch.numChunks; c++) ids[c] = batch.firstChunk + c;
   return new arrow.Table({
     chunk_id: arrow.makeVector(ids),
-    split: arrow.vectorFromArray(Array.from(batch.split, splitName), new arrow.Utf8()),
+    split: arrow.vectorFromArray(Array.from(batch.split, splitLabel), new arrow.Utf8()),
     tokens: fixedSizeList(batch.tokens, batch.numChunks, blockSize),
     doc_ids: fixedSizeList(batch.docIds, batch.numChunks, blockSize),
   });
@@ -177,10 +195,7 @@ export async function* readChunkBatches(path: string): AsyncGenerator<ChunkBatch
     if (batch.numRows === 0) continue;
     const tokensVector = batch.getChild("tokens")!;
     const width = (tokensVector.type as arrow.FixedSizeList).listSize;
-    const split = Uint8Array.from(
-      batch.getChild("split")!.toArray() as string[],
-      (name) => SPLIT_CODE_OF[name],
-    );
+    const split = Uint8Array.from(batch.getChild("split")!.toArray() as string[], splitCodeOf);
     yield {
       firstChunk: batch.getChild("chunk_id")!.get(0) as number,
       numChunks: batch.numRows,

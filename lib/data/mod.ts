@@ -64,6 +64,8 @@ export {
   CorpusArrowWriter,
   readChunkBatches,
   readCorpus,
+  splitCodeOf,
+  splitLabel,
   writeCorpus,
 } from "./corpus_io.ts";
 export { readDocumentPool, readPoolDocuments, writeDocumentPool } from "./document_io.ts";

@@ -200,6 +200,15 @@ Deno.test("filterCorpus drops documents", async () => {
   assert.deepEqual(reloaded.tokens, filtered.tokens);
   assert.deepEqual(reloaded.documents, filtered.documents);
 
+  // Split codes outside train/validation/test (chunks an arm excludes) also survive a save and load.
+  const excluded = {
+    ...filtered,
+    chunkSplit: Uint8Array.from(filtered.chunkSplit, (code, i) => (i % 3 === 0 ? 255 : code)),
+  };
+  const excludedDir = await Deno.makeTempDir();
+  await writeCorpus(excludedDir, excluded);
+  assert.deepEqual((await readCorpus(excludedDir)).chunkSplit, excluded.chunkSplit);
+
   // Splits follow the same hash: a corpus that keeps everything gets the same split codes.
   const same = filterCorpus(corpus, () => true);
   assert.deepEqual(same.chunkSplit, corpus.chunkSplit);
