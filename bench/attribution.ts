@@ -19,20 +19,23 @@ import { loadTokenizer } from "../lib/data/tokenizer/io.ts";
 import type { Corpus, QuerySets, Tokenizer } from "../lib/data/types.ts";
 import {
   assertModelFitsCorpus,
-  buildQueryGradient,
   type DampingSpec,
   emptyFactorSet,
   type FactorSet,
   type FisherKind,
   fitChunkIds,
   fitFactors,
-  scoreTokens,
+  meanQueryGradient,
+  type QueryGradient,
+  queryGradientFromMeans,
+  scoreChunksMany,
   selectLayers,
 } from "../lib/influence/mod.ts";
 import { loadCheckpoint, modelFromCheckpoint } from "../lib/model/checkpoint.ts";
 import type { GPT } from "../lib/model/gpt.ts";
 import { auroc } from "../lib/select/ranking_metrics.ts";
 import type { BackendName } from "../lib/spec/types.ts";
+import { type StageEvents, stageEvents } from "../lib/runner/events.ts";
 
 /** Options of one attribution comparison. */
 export interface AttributionBenchOptions {
@@ -44,6 +47,8 @@ export interface AttributionBenchOptions {
   /** Training chunks scored (seeded subset); 0 scores all. */
   scoreChunks: number;
   seed: number;
+  /** Progress of the fitting and scoring passes. */
+  events?: StageEvents;
 }
 
 /** One row of the comparison. */
@@ -54,7 +59,16 @@ export interface AttributionRow {
   auroc: number;
   /** Token texts most frequent in the top 1% of scores, with their share of it. */
   topTokens: Array<{ token: string; share: number }>;
-  seconds: number;
+}
+
+/** Rows of the comparison and the time each phase took. */
+export interface AttributionResult {
+  rows: AttributionRow[];
+  fitSeconds: number;
+  querySeconds: number;
+  scoreSeconds: number;
+  fitChunks: number;
+  scoredChunks: number;
 }
 
 /** Top share of token scores inspected for frequent tokens. */
@@ -68,7 +82,7 @@ export async function compareStrategies(
   queries: QuerySets,
   options: AttributionBenchOptions,
   onRow: (row: AttributionRow) => void = () => {},
-): Promise<AttributionRow[]> {
+): Promise<AttributionResult> {
   assertModelFitsCorpus(model.config, corpus);
   const layers = selectLayers(model.linearLayers(), options.layers);
   const fitIds = fitChunkIds(corpus, options.fitChunks, options.seed);
@@ -84,38 +98,66 @@ export async function compareStrategies(
   });
 
   // One EK-FAC fit serves K-FAC too: K-FAC uses the same eigenbases without the correction.
+  let start = performance.now();
   const ekfac = await fitFactors(model, corpus, layers, fitIds, {
     strategy: "ekfac",
     fisher: options.fisher,
     seed: options.seed,
   });
+  const fitSeconds = (performance.now() - start) / 1000;
   const factorSets: FactorSet[] = [
     emptyFactorSet("identity", options.fisher, layers),
     { ...ekfac, strategy: "kfac" },
     ekfac,
   ];
-  const rows: AttributionRow[] = [];
+
+  // The mean query gradients depend on the model only, so every variant reuses them.
+  start = performance.now();
+  const toxic = await meanQueryGradient(model, layers, tokenizer, queries.toxic, { label: "toxic" });
+  const nontoxic = await meanQueryGradient(model, layers, tokenizer, queries.nontoxic, {
+    label: "non-toxic",
+  });
+  const variants: Array<{ query: QueryGradient; damping: string }> = [];
   for (const factors of factorSets) {
     const dampings = factors.strategy === "identity" ? [0] : options.dampings;
     for (const damping of dampings) {
       for (const differential of [true, false]) {
-        const start = performance.now();
-        const query = await buildQueryGradient(model, factors, tokenizer, queries, { differential, damping });
-        const scores = await scoreTokens(model, query, corpus, scoreIds);
-        const row: AttributionRow = {
-          strategy: factors.strategy,
-          differential,
-          damping: String(damping),
-          auroc: auroc(scores.scores, labels),
-          topTokens: topTokens(scores.scores, tokens, tokenizer),
-          seconds: (performance.now() - start) / 1000,
-        };
-        rows.push(row);
-        onRow(row);
+        const query = await queryGradientFromMeans(factors, toxic, differential ? nontoxic : null, damping);
+        variants.push({ query, damping: String(damping) });
       }
     }
   }
-  return rows;
+  const querySeconds = (performance.now() - start) / 1000;
+
+  // One capture per batch scores every variant.
+  start = performance.now();
+  const scores = variants.map(() => new Float32Array(scoreIds.length * corpus.blockSize));
+  let offset = 0;
+  const queriesToScore = variants.map((variant) => variant.query);
+  for await (
+    const batch of scoreChunksMany(model, queriesToScore, corpus, scoreIds, { events: options.events })
+  ) {
+    batch.scores.forEach((values, v) => scores[v].set(values, offset));
+    offset += batch.chunkIds.length * corpus.blockSize;
+  }
+  const scoreSeconds = (performance.now() - start) / 1000;
+
+  const rows = variants.map(({ query, damping }, v): AttributionRow => ({
+    strategy: query.strategy,
+    differential: query.differential,
+    damping,
+    auroc: auroc(scores[v], labels),
+    topTokens: topTokens(scores[v], tokens, tokenizer),
+  }));
+  rows.forEach(onRow);
+  return {
+    rows,
+    fitSeconds,
+    querySeconds,
+    scoreSeconds,
+    fitChunks: fitIds.length,
+    scoredChunks: scoreIds.length,
+  };
 }
 
 function topTokens(
@@ -167,22 +209,38 @@ if (import.meta.main) {
   const tokenizer = await loadTokenizer(`${values.tokenizer}/tokenizer.json`);
   const queries = await queriesStage.codec.load(values.queries!);
   const model = modelFromCheckpoint(checkpoint);
-  console.log(
-    `strategy  differential  damping     token AUROC  seconds  top 1% tokens (share)`,
-  );
-  await compareStrategies(model, corpus, tokenizer, queries, {
+  let lastPercent = -1;
+  const events = stageEvents({
+    emit(event) {
+      if (event.type !== "progress") return;
+      const percent = Math.floor((100 * event.done) / event.total);
+      if (percent % 10 !== 0 || percent === lastPercent) return;
+      lastPercent = percent;
+      console.error(`${event.detail ?? ""}: ${event.done}/${event.total} ${event.unit}`);
+    },
+  }, "attribution");
+  const result = await compareStrategies(model, corpus, tokenizer, queries, {
     layers: values.layers!.split(","),
     dampings: values.damping!.split(",").map(parseDamping),
     fisher: values.fisher as FisherKind,
     fitChunks: Number(values["fit-chunks"]),
     scoreChunks: Number(values["score-chunks"]),
     seed: Number(values.seed),
-  }, (row) => {
+    events,
+  });
+  console.log(
+    `fit ${result.fitChunks} chunks in ${result.fitSeconds.toFixed(0)} s, query gradients in ` +
+      `${result.querySeconds.toFixed(0)} s, scored ${result.scoredChunks} chunks in ${
+        result.scoreSeconds.toFixed(0)
+      } s`,
+  );
+  console.log(`strategy  differential  damping     token AUROC  top 1% tokens (share)`);
+  for (const row of result.rows) {
     const top = row.topTokens.map((t) => `${t.token} ${(100 * t.share).toFixed(0)}%`).join(", ");
     console.log(
       `${row.strategy.padEnd(9)} ${String(row.differential).padEnd(13)} ${row.damping.padEnd(11)} ` +
-        `${row.auroc.toFixed(3).padStart(11)} ${row.seconds.toFixed(0).padStart(8)}  ${top}`,
+        `${row.auroc.toFixed(3).padStart(11)}  ${top}`,
     );
-  });
+  }
   model.dispose();
 }

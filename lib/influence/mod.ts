@@ -47,10 +47,19 @@ export { accumulateCorrections, accumulateCovariances, fitFactors, type FitFacto
 export {
   buildQueryGradient,
   meanQueryGradient,
+  type MeanGradient,
   type QueryGradient,
+  queryGradientFromMeans,
   type QueryGradientLayer,
 } from "./query.ts";
-export { type ChunkScoreBatch, chunkScores, scoreChunks, scoreTokens } from "./scores.ts";
+export {
+  type ChunkScoreBatch,
+  chunkScores,
+  type MultiScoreBatch,
+  scoreChunks,
+  scoreChunksMany,
+  scoreTokens,
+} from "./scores.ts";
 export {
   factorsCodec,
   loadFactors,

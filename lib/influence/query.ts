@@ -133,17 +133,31 @@ export async function buildQueryGradient(
     ? await meanQueryGradient(model, layers, tokenizer, queries.nontoxic, { ...common, label: "non-toxic" })
     : null;
 
+  return await queryGradientFromMeans(factors, toxic, nontoxic, options.damping);
+}
+
+/**
+ * Precondition mean query gradients with the factors: the toxic mean minus the non-toxic mean, or
+ * the toxic mean alone when `nontoxic` is null. The means of one model can serve several factor sets.
+ */
+export async function queryGradientFromMeans(
+  factors: FactorSet,
+  toxic: MeanGradient,
+  nontoxic: MeanGradient | null,
+  damping: DampingSpec,
+): Promise<QueryGradient> {
+  const layers = factors.layers.map((stats) => stats.layer);
   const result: QueryGradientLayer[] = layers.map((layer, i) => {
     const raw = Float64Array.from(toxic.layers[i]);
     if (nontoxic) { for (let k = 0; k < raw.length; k++) raw[k] -= nontoxic.layers[i][k]; }
-    const { value, damping } = preconditionLayer(factors, i, raw, options.damping);
+    const preconditioned = preconditionLayer(factors, i, raw, damping);
     return {
       name: layer.name,
       outDim: layer.outFeatures,
       inDim: layer.inDim,
-      damping,
+      damping: preconditioned.damping,
       raw: Float32Array.from(raw),
-      preconditioned: Float32Array.from(value),
+      preconditioned: Float32Array.from(preconditioned.value),
     };
   });
   const counts = {
@@ -152,11 +166,12 @@ export async function buildQueryGradient(
     toxicTokens: toxic.tokens,
     nontoxicTokens: nontoxic?.tokens ?? 0,
   };
-  const fingerprint = await fingerprintQueryGradient(factors.strategy, options.differential, result);
+  const differential = nontoxic !== null;
+  const fingerprint = await fingerprintQueryGradient(factors.strategy, differential, result);
   return {
     strategy: factors.strategy,
     fisher: factors.fisher,
-    differential: options.differential,
+    differential,
     layers: result,
     counts,
     fingerprint,

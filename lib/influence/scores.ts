@@ -43,10 +43,47 @@ export async function* scoreChunks(
   chunkIds: Int32Array,
   options: ScoreOptions = {},
 ): AsyncGenerator<ChunkScoreBatch> {
-  const layers = layersByName(model.linearLayers(), query.layers);
-  // P^T [I, O] per layer, so the projection A P^T is a plain product.
-  const transposed = query.layers.map((layer) =>
-    tf.tidy(() => tf.transpose(tf.tensor2d(layer.preconditioned, [layer.outDim, layer.inDim])) as tf.Tensor2D)
+  for await (const batch of scoreChunksMany(model, [query], corpus, chunkIds, options)) {
+    yield { chunkIds: batch.chunkIds, scores: batch.scores[0] };
+  }
+}
+
+/** Token scores of one batch of chunks against several query gradients. */
+export interface MultiScoreBatch {
+  chunkIds: Int32Array;
+  /** Row-major [B, T] token scores, one array per query gradient. */
+  scores: Float32Array[];
+}
+
+/**
+ * Score the given chunks against several query gradients over the same layers with one capture
+ * per batch, which costs about one scoring pass instead of one per query gradient.
+ */
+export async function* scoreChunksMany(
+  model: CaptureModel,
+  queries: QueryGradient[],
+  corpus: Corpus,
+  chunkIds: Int32Array,
+  options: ScoreOptions = {},
+): AsyncGenerator<MultiScoreBatch> {
+  if (queries.length === 0) throw new RangeError("no query gradients to score against; pass at least one");
+  const names = queries[0].layers.map((layer) => layer.name).join(",");
+  queries.forEach((query, i) => {
+    const other = query.layers.map((layer) => layer.name).join(",");
+    if (other !== names) {
+      throw new RangeError(
+        `query gradient ${i} tracks layers ${other}, but query gradient 0 tracks ${names}`,
+      );
+    }
+  });
+  const layers = layersByName(model.linearLayers(), queries[0].layers);
+  // P^T [I, O] per query and layer, so the projection A P^T is a plain product.
+  const transposed = queries.map((query) =>
+    query.layers.map((layer) =>
+      tf.tidy(() =>
+        tf.transpose(tf.tensor2d(layer.preconditioned, [layer.outDim, layer.inDim])) as tf.Tensor2D
+      )
+    )
   );
   const batchSize = options.batchSize ?? DEFAULT_SCORE_BATCH;
   try {
@@ -54,18 +91,21 @@ export async function* scoreChunks(
       options.signal?.throwIfAborted();
       const ids = chunkIds.slice(start, Math.min(chunkIds.length, start + batchSize));
       const captured = captureBatch(model, layers, chunkBatch(corpus, ids));
-      let scores: Float32Array;
+      let scores: Float32Array[];
       try {
-        const total = tf.tidy(() => {
-          let sum: tf.Tensor = tf.zeros([ids.length * corpus.blockSize]); // [N]
-          captured.layers.forEach((layer, i) => {
-            const projected = tf.matMul(layer.activations, transposed[i]); // [N, O]
-            sum = tf.add(sum, tf.sum(tf.mul(projected, layer.gradients), 1)); // [N]
+        scores = transposed.map((perLayer) => {
+          const total = tf.tidy(() => {
+            let sum: tf.Tensor = tf.zeros([ids.length * corpus.blockSize]); // [N]
+            captured.layers.forEach((layer, i) => {
+              const projected = tf.matMul(layer.activations, perLayer[i]); // [N, O]
+              sum = tf.add(sum, tf.sum(tf.mul(projected, layer.gradients), 1)); // [N]
+            });
+            return sum;
           });
-          return sum;
+          const values = Float32Array.from(total.dataSync());
+          total.dispose();
+          return values;
         });
-        scores = Float32Array.from(total.dataSync());
-        total.dispose();
       } finally {
         disposeCaptured(captured);
       }
@@ -74,7 +114,7 @@ export async function* scoreChunks(
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
   } finally {
-    for (const tensor of transposed) tensor.dispose();
+    for (const tensor of transposed.flat()) tensor.dispose();
   }
 }
 
