@@ -314,6 +314,23 @@ Deno.test("missing parts become notes", async () => {
   assert.match(markdown, /No IF-Guide arm/);
 });
 
+Deno.test("render after JSON round trip", async () => {
+  const data = reportData([1004, 2024]);
+  data.results[0].value = Number.NaN;
+  data.results[1].ciLow = Number.NaN;
+  data.attribution!.quality[1].auroc = Number.NaN;
+  data.attribution!.curves[0].points[0].precision = Number.NaN;
+  data.attribution!.topChunks[0].tokens![0].score = Number.NaN;
+  data.model!.unigramPerplexity = Number.NaN;
+  // JSON turns every NaN above into null, as a saved report-data.json does.
+  const { markdown, html } = await render(JSON.parse(JSON.stringify(data)) as ReportData);
+  assert.deepEqual(nestingErrors(html, HTML_VOID), []);
+  assert.match(markdown, /validation perplexity n\/a/);
+  const rows = markdownTable(markdown, "Token-level precision, recall");
+  const auroc = rows[0].indexOf("AUROC");
+  assert.equal(rows.find((row) => row[0] === "random")![auroc], "n/a");
+});
+
 Deno.test("empty results render", async () => {
   const data = reportData();
   data.results = [];
