@@ -19,6 +19,7 @@ import { buildPromptSets, type EvaluationPromptSets } from "./prompts.ts";
 import { buildQuerySets } from "./queries.ts";
 import { readPromptSets, writePromptSets } from "./prompt_io.ts";
 import { exists } from "../util/atomic.ts";
+import { formatCorpusStats } from "./stats_format.ts";
 
 /** Version of every data stage; part of the cache keys. */
 export const DATA_STAGE_VERSION = "1";
@@ -116,10 +117,7 @@ export const corpusStage: StageDefinition<
       throw error;
     }
     await writeCorpusStats(context.outputDir, stats);
-    context.events.log(
-      `corpus: ${stats.documents} documents, ${stats.tokens} tokens in ${stats.chunks} chunks, ` +
-        `toxic share ${(100 * stats.toxic_share).toFixed(2)}%`,
-    );
+    for (const line of formatCorpusStats(stats).split("\n")) context.events.log(`corpus: ${line}`);
     context.events.metric("corpus_tokens", stats.tokens);
     context.events.metric("toxic_share", stats.toxic_share);
     return readCorpus(context.outputDir);
