@@ -6,7 +6,7 @@ import type { ArmInfo, MetricRow, ReportData } from "../../lib/report/types.ts";
 export const HOSTILE =
   `<script src="//evil.invalid/x.js">alert(1)</script> | **bold** </svg> "q" 'a' & [x](y)`;
 
-/** Arms in data order. The renderer must put arms with a paper row first, in the paper's row order. */
+/** Arms in data order. The renderer must put arms with a paper row first, in the IF-Guide paper's row order. */
 export const ARMS: ArmInfo[] = [
   { name: "filter-docs", kind: "filter-docs", decoding: "sample" },
   { name: "ifguide", kind: "ifguide", decoding: "sample", paperRow: "ifguide" },

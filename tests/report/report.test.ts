@@ -188,7 +188,7 @@ Deno.test("main table numbers in results.arrow", async () => {
   const cells = [
     ...markdownTable(markdown, "## Main results").slice(2),
     ...markdownTable(markdown, "Reduction factor = ").slice(2).map((row) =>
-      // Keep the arm and our columns. Each of our columns is followed by the paper's.
+      // Keep the arm and our columns. Each of our columns is followed by the IF-Guide paper's factor.
       row.filter((_, i) => i === 0 || i % 2 === 1)
     ),
   ];
@@ -222,8 +222,8 @@ Deno.test("results.arrow rows and columns", async () => {
     "n",
   ]);
   const rows = table.toArray();
-  const given = rows.filter((row) => row.row_kind === "seed" || row.row_kind === "pooled");
-  assert.equal(given.length, data.results.length);
+  const givenRows = rows.filter((row) => row.row_kind === "seed" || row.row_kind === "pooled");
+  assert.equal(givenRows.length, data.results.length);
   const isExplicitToxicTp = (row: Record<string, unknown>) =>
     row.metric === "tp" && row.prompt_set === "rtp_toxic" && row.classifier === EXPLICIT &&
     row.attribute === "toxicity";
