@@ -1,8 +1,8 @@
 /**
  * Training and validation rows for the toxicity classifiers, from the `classifier-train` and
- * `classifier-validation` roles: Davidson tweets, ParaDetox pairs, RTP halves with Perspective
- * scores as soft targets, and benign snippets from the books, speeches and web-like sentences that
- * are not in the corpus role. ToxiGen statements form the implicit-toxicity rows.
+ * `classifier-validation` roles. Explicit rows are Davidson tweets, ParaDetox pairs, RTP halves with
+ * Perspective scores as soft targets, and benign snippets of books, speeches and web-like sentences
+ * outside the corpus role. ToxiGen statements form the implicit-toxicity rows.
  */
 
 import { loadRtp } from "./datasets/rtp.ts";

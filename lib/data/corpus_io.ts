@@ -213,11 +213,13 @@ export async function readCorpus(dir: string): Promise<Corpus> {
   const tokens = new Int32Array(stats.chunks * block);
   const docIds = new Int32Array(stats.chunks * block);
   const chunkSplit = new Uint8Array(stats.chunks);
+
   for await (const batch of readChunkBatches(`${dir}/${CORPUS_FILES.chunks}`)) {
     tokens.set(batch.tokens, batch.firstChunk * block);
     docIds.set(batch.docIds, batch.firstChunk * block);
     chunkSplit.set(batch.split, batch.firstChunk);
   }
+
   // The documents table may list more documents than `stats.documents` (a filtered corpus keeps
   // dropped documents with 0 tokens), so sizes come from the file itself.
   const source: string[] = [];
@@ -241,6 +243,7 @@ export async function readCorpus(dir: string): Promise<Corpus> {
       texts[first + i] = text.get(i);
     }
   }
+
   const documents = {
     source,
     toxic: Uint8Array.from(toxicFlags),

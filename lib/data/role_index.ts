@@ -1,7 +1,7 @@
 /**
  * The final role of every shipped row after duplicate removal. Rows are visited from the highest
- * role precedence down; a row whose normalised text (any of its text units) was already claimed by
- * another row is dropped, so the same text can never land in two roles through duplicate rows.
+ * role precedence down. A row is dropped when the normalised form of any of its texts was already
+ * claimed by another row, so duplicate rows cannot carry one text into two roles.
  */
 
 import { loadRtp } from "./datasets/rtp.ts";

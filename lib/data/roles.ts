@@ -6,7 +6,7 @@
 
 import { fnv1a32 } from "../util/hash.ts";
 
-/** What a source row may be used for. */
+/** Purpose a source row is reserved for. */
 export type Role =
   | "corpus"
   | "classifier-train"

@@ -25,7 +25,7 @@ export function loadGpt2Tokenizer(): Promise<Tokenizer> {
       // Special-token text is treated as plain text, matching the BPE tokenizer.
       encode: (text) => Int32Array.from(gpt2.encode(text, { disallowedSpecial: new Set() })),
       decode: (ids) => gpt2.decode(Array.from(ids)),
-      // NOTE: the package decodes a token that holds part of a UTF-8 character to U+FFFD, because it
+      // NOTE: the package decodes a token that contains part of a UTF-8 character to U+FFFD, because it
       // does not expose token bytes; the BPE tokenizer shows such bytes as \xNN instead.
       tokenText: (id) => gpt2.decode([id]),
     };
