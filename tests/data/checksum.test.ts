@@ -1,5 +1,5 @@
 import assert from "assert";
-import { loadToxigen, readShipped, setDataRoot, ShippedDataError } from "../../lib/data/mod.ts";
+import { loadToxigen, readShipped, setDataRoot, ShippedDataError, verifyShippedData } from "../../lib/data/mod.ts";
 import { dataRoot } from "../../lib/data/shipped.ts";
 
 const FILE = "toxigen/toxigen_prompt_statements.jsonl.gz";
@@ -60,4 +60,11 @@ Deno.test("shipped loaders row counts", async () => {
   const rows = await loadToxigen();
   assert.equal(rows.length, 722);
   assert.equal(rows.filter((row) => row.hate).length, 425);
+});
+
+Deno.test("verifyShippedData every file", async () => {
+  const paths = await verifyShippedData();
+  const manifest = JSON.parse(await Deno.readTextFile(`${dataRoot()}/CHECKSUMS.json`)) as Record<string, string>;
+  assert.deepEqual(paths, Object.keys(manifest).sort());
+  assert.equal(paths.length, 25);
 });
