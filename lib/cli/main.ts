@@ -41,7 +41,9 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 
 function usage(): string {
   const lines = ["usage: ifguide COMMAND [options]   (each command takes --help)", "", "commands:"];
-  for (const [name, command] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${command.summary}`);
+  for (const [name, command] of Object.entries(COMMANDS)) {
+    lines.push(`  ${name.padEnd(10)} ${command.summary}`);
+  }
   return lines.join("\n");
 }
 

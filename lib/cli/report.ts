@@ -92,7 +92,14 @@ export async function reportCommand(args: string[]): Promise<number> {
     manifest: (id: string) => store.readManifest(byId.get(id)!.key),
     cached: plan.nodes.map((node) => node.id),
   };
-  const files = await writeRunReports({ runDir, plan, runs: resolved.runs, spec: resolved.spec, store, result: loader });
+  const files = await writeRunReports({
+    runDir,
+    plan,
+    runs: resolved.runs,
+    spec: resolved.spec,
+    store,
+    result: loader,
+  });
   console.log(`report: ${files[0] ?? runDir}`);
   return 0;
 }

@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { loadSpec, SpecError } from "../spec/mod.ts";
 import { buildPlan } from "../plan/pipeline.ts";
 import { formatPlan } from "../plan/format.ts";
-import { type Plan, mergePlans } from "../plan/graph.ts";
+import { mergePlans, type Plan } from "../plan/graph.ts";
 import { executePlan, RunCancelledError } from "../runner/execute.ts";
 import { JsonLinesSink, TeeSink } from "../runner/sinks.ts";
 import { ArtifactStore } from "../runner/store.ts";
@@ -123,7 +123,12 @@ export async function runCommand(args: string[]): Promise<number> {
   const controller = new AbortController();
   const onInterrupt = () => {
     if (controller.signal.aborted) Deno.exit(130);
-    sink.emit({ type: "warning", time: new Date().toISOString(), node: "-", message: "interrupted; stopping after the current batch (press Ctrl-C again to quit at once)" });
+    sink.emit({
+      type: "warning",
+      time: new Date().toISOString(),
+      node: "-",
+      message: "interrupted; stopping after the current batch (press Ctrl-C again to quit at once)",
+    });
     controller.abort();
   };
   Deno.addSignalListener("SIGINT", onInterrupt);
@@ -142,19 +147,43 @@ export async function runCommand(args: string[]): Promise<number> {
       initBackend: () => startBackend(spec, jobs, sink),
       jobs,
       spawn: (node, signal) =>
-        spawnNode(node.id, [positionals[0], ...values.set.flatMap((set) => ["--set", set]), "--cache", cacheDir], jobs, sink, signal),
+        spawnNode(
+          node.id,
+          [positionals[0], ...values.set.flatMap((set) => ["--set", set]), "--cache", cacheDir],
+          jobs,
+          sink,
+          signal,
+        ),
     });
     if (values.only.length === 0) {
-      const files = await writeRunReports({ runDir, plan, runs: loaded.runs, result, spec, store, startedAt: new Date(started).toISOString() });
+      const files = await writeRunReports({
+        runDir,
+        plan,
+        runs: loaded.runs,
+        result,
+        spec,
+        store,
+        startedAt: new Date(started).toISOString(),
+      });
       if (mode !== "json") console.log(`report: ${files[0] ?? runDir}`);
     }
   } catch (error) {
     code = error instanceof RunCancelledError ? 130 : 1;
-    sink.emit({ type: "error", time: new Date().toISOString(), node: "-", message: (error as Error).message });
+    sink.emit({
+      type: "error",
+      time: new Date().toISOString(),
+      node: "-",
+      message: (error as Error).message,
+    });
     if (!(error instanceof RunCancelledError) && mode !== "json") console.error((error as Error).stack);
   } finally {
     Deno.removeSignalListener("SIGINT", onInterrupt);
-    sink.emit({ type: "run-end", time: new Date().toISOString(), ok: code === 0, seconds: (Date.now() - started) / 1000 });
+    sink.emit({
+      type: "run-end",
+      time: new Date().toISOString(),
+      ok: code === 0,
+      seconds: (Date.now() - started) / 1000,
+    });
     eventLog.close();
   }
   return code;
@@ -174,7 +203,13 @@ async function startBackend(spec: Spec, jobs: number, sink: EventSink): Promise<
 }
 
 /** Child mode: compute the `--only` nodes in this process and print events as JSON lines. */
-async function runChild(plan: Plan, store: ArtifactStore, spec: Spec, only: string[], jobs: number): Promise<number> {
+async function runChild(
+  plan: Plan,
+  store: ArtifactStore,
+  spec: Spec,
+  only: string[],
+  jobs: number,
+): Promise<number> {
   const sink = new TerminalSink("json");
   const controller = new AbortController();
   Deno.addSignalListener("SIGTERM", () => controller.abort());
@@ -189,7 +224,12 @@ async function runChild(plan: Plan, store: ArtifactStore, spec: Spec, only: stri
     });
     return 0;
   } catch (error) {
-    sink.emit({ type: "error", time: new Date().toISOString(), node: only.join(","), message: (error as Error).stack ?? String(error) });
+    sink.emit({
+      type: "error",
+      time: new Date().toISOString(),
+      node: only.join(","),
+      message: (error as Error).stack ?? String(error),
+    });
     return error instanceof RunCancelledError ? 130 : 1;
   }
 }
@@ -258,6 +298,8 @@ async function spawnNode(
   await forward;
   signal.removeEventListener("abort", onAbort);
   if (!status.success && !signal.aborted) {
-    throw new Error(`stage '${id}' failed in its child process: ${errorMessage || (await stderr).slice(-2000)}`);
+    throw new Error(
+      `stage '${id}' failed in its child process: ${errorMessage || (await stderr).slice(-2000)}`,
+    );
   }
 }

@@ -23,6 +23,9 @@ import type { MetricRow } from "../evaluate/types.ts";
 import { createRadProcessor } from "../baselines/registry.ts";
 import { radSamplingOptions } from "../baselines/rad.ts";
 import type { PrefixRewardModel } from "../baselines/reward_model.ts";
+import { rewardModelStage } from "../baselines/reward_stage.ts";
+import { DEFAULT_REWARD_TRAINING, type RewardTrainingOptions } from "../baselines/reward_train.ts";
+import { classifierRows } from "../data/mod.ts";
 import { exists, readJson, writeJsonAtomic } from "../util/atomic.ts";
 import { SPLIT_CODES } from "../data/types.ts";
 
@@ -68,7 +71,11 @@ const armDataCodec: ArtifactCodec<ArmData> = {
       const bytes = await Deno.readFile(`${dir}/${WEIGHTS_FILE}`);
       targetWeights = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
     }
-    return { corpus, targetWeights, summary: await readJson<Record<string, number>>(`${dir}/${SUMMARY_FILE}`) };
+    return {
+      corpus,
+      targetWeights,
+      summary: await readJson<Record<string, number>>(`${dir}/${SUMMARY_FILE}`),
+    };
   },
 };
 
@@ -206,3 +213,23 @@ export const armMetricsStage: StageDefinition<ToxicityMetricsConfig, ArmMetricsI
       promptSets: Object.values(inputs.promptSets).filter((set) => set.name !== "lambada"),
     }),
 };
+
+/** Config of the reward-model stage as planned: training settings plus the role-split seed. */
+export interface RewardConfig extends RewardTrainingOptions {
+  /** Seed of the data roles, so the rows come from the classifier-training role. */
+  split_seed: number;
+}
+
+/** Reward-model settings of planned runs. */
+export const PLANNED_REWARD_TRAINING = DEFAULT_REWARD_TRAINING;
+
+/** Trains RAD's prefix reward model on the classifier-training rows (never evaluation prompts). */
+export const armRewardModelStage: StageDefinition<RewardConfig, { tokenizer: Tokenizer }, PrefixRewardModel> =
+  {
+    ...rewardModelStage,
+    async run(context, config, inputs) {
+      const { split_seed, ...options } = config;
+      const rows = await classifierRows("classifier-train", split_seed);
+      return await rewardModelStage.run(context, options, { tokenizer: inputs.tokenizer, rows });
+    },
+  };

@@ -92,7 +92,9 @@ export async function computeKeys(plan: Plan): Promise<void> {
     const inputKeys: Record<string, string> = {};
     for (const [name, source] of Object.entries(node.inputs)) {
       const key = keys.get(source);
-      if (!key) throw new Error(`plan node '${node.id}' depends on '${source}', which comes later or is missing`);
+      if (!key) {
+        throw new Error(`plan node '${node.id}' depends on '${source}', which comes later or is missing`);
+      }
       inputKeys[name] = key;
     }
     node.key = await hashJson({

@@ -30,15 +30,16 @@ import {
 import { fluencyStage } from "../evaluate/evaluation_stages.ts";
 import { dpoStage, dpoStageConfig } from "../baselines/dpo_stage.ts";
 import { baselineRecipe, RAD_REWARDS } from "../baselines/registry.ts";
-import { rewardModelStage } from "../baselines/reward_stage.ts";
 import type { ModelConfig } from "../model/types.ts";
 import { type Plan, PlanBuilder } from "./graph.ts";
 import {
   armDataStage,
   armGenerateStage,
   armMetricsStage,
+  armRewardModelStage,
   armScoreStage,
   armTrainStage,
+  PLANNED_REWARD_TRAINING,
 } from "./adapters.ts";
 import { withInputs } from "./remap.ts";
 
@@ -80,7 +81,11 @@ export async function buildPlan(spec: Spec): Promise<Plan> {
     inputs: { documents, tokenizer },
   });
   const promptSets = builder.add("prompt-sets", promptSetsStage, {
-    config: { prompts: spec.evaluation.prompts, lambada: spec.evaluation.fluency.lambada, split_seed: splitSeed },
+    config: {
+      prompts: spec.evaluation.prompts,
+      lambada: spec.evaluation.fluency.lambada,
+      split_seed: splitSeed,
+    },
     fingerprints,
   });
   const explicit = builder.add("classifier:explicit", trainClassifierStage, {
@@ -98,9 +103,11 @@ export async function buildPlan(spec: Spec): Promise<Plan> {
   if (needs.has("mask") || needs.has("plain-scores")) {
     addInfluence(builder, spec, shared, influenceSeed, needs.has("plain-scores"));
   }
-  if (spec.arms.some((arm) => armUsesRad(arm) && RAD_REWARDS[arm.rad.reward].needs.includes("reward-model"))) {
-    shared.rewardModel = builder.add("reward-model", rewardModelStage, {
-      config: { seed: spec.seed },
+  if (
+    spec.arms.some((arm) => armUsesRad(arm) && RAD_REWARDS[arm.rad.reward].needs.includes("reward-model"))
+  ) {
+    shared.rewardModel = builder.add("reward-model", armRewardModelStage, {
+      config: { ...PLANNED_REWARD_TRAINING, split_seed: spec.seed },
       inputs: { tokenizer },
       fingerprints,
     });
@@ -115,12 +122,20 @@ export async function buildPlan(spec: Spec): Promise<Plan> {
 /** The resolved model shape of a `models` entry, with the tokenizer's vocabulary. */
 export function modelConfig(spec: Spec, name: string): ModelConfig {
   const model = spec.models[name];
-  if (!model) throw new Error(`spec has no model '${name}'; models are: ${Object.keys(spec.models).join(", ")}`);
+  if (!model) {
+    throw new Error(`spec has no model '${name}'; models are: ${Object.keys(spec.models).join(", ")}`);
+  }
   return { ...model } as ModelConfig;
 }
 
 /** Id of the standard-training node of a model and seed, added on first use. */
-function baselineNode(builder: PlanBuilder, spec: Spec, shared: SharedNodes, model: string, seed: number): string {
+function baselineNode(
+  builder: PlanBuilder,
+  spec: Spec,
+  shared: SharedNodes,
+  model: string,
+  seed: number,
+): string {
   const id = `train:${model}:none:s${seed}`;
   if (builder.has(id)) return id;
   const data = dataNode(builder, spec, shared, noneArm(model));
@@ -220,15 +235,19 @@ function addInfluence(
     config: { ...selectionKey, lambda: 0 },
     inputs: { scores },
   });
-  builder.add("attribution", withInputs(attributionStage, (inputs) => ({
-    corpus: inputs.corpus,
-    tokenizer: inputs.tokenizer,
-    differential: scoreTable(inputs).scores,
-    plain: inputs.plain ? (inputs.plain as { scores: unknown }).scores : undefined,
-  })), {
-    config: { selection: { ...selectionKey, lambda: 0 }, seed: spec.seed },
-    inputs: { corpus: shared.corpus, tokenizer: shared.tokenizer, scores, ...(plain ? { plain } : {}) },
-  });
+  builder.add(
+    "attribution",
+    withInputs(attributionStage, (inputs) => ({
+      corpus: inputs.corpus,
+      tokenizer: inputs.tokenizer,
+      differential: scoreTable(inputs).scores,
+      plain: inputs.plain ? (inputs.plain as { scores: unknown }).scores : undefined,
+    })),
+    {
+      config: { selection: { ...selectionKey, lambda: 0 }, seed: spec.seed },
+      inputs: { corpus: shared.corpus, tokenizer: shared.tokenizer, scores, ...(plain ? { plain } : {}) },
+    },
+  );
 }
 
 /** Replace a score artifact input by its in-memory token scores. */
@@ -327,7 +346,12 @@ function addArm(builder: PlanBuilder, spec: Spec, shared: SharedNodes, arm: ArmS
       trainingSeed: seed,
       splitByGroup: ["toxigen"],
     },
-    inputs: { generations: generate, explicit: explicitScores, implicit: implicitScores, promptSets: shared.promptSets },
+    inputs: {
+      generations: generate,
+      explicit: explicitScores,
+      implicit: implicitScores,
+      promptSets: shared.promptSets,
+    },
   });
   const fluencyId = `fluency:${checkpoint}`;
   if (!builder.has(fluencyId)) {

@@ -7,7 +7,15 @@ export type RunEvent =
   | { type: "run-start"; time: string; spec: string; run: string }
   | { type: "run-end"; time: string; ok: boolean; seconds: number }
   | { type: "stage-start"; time: string; stage: string; node: string; key: string; cached: boolean }
-  | { type: "stage-end"; time: string; stage: string; node: string; key: string; seconds: number; cached: boolean }
+  | {
+    type: "stage-end";
+    time: string;
+    stage: string;
+    node: string;
+    key: string;
+    seconds: number;
+    cached: boolean;
+  }
   | {
     type: "progress";
     time: string;

@@ -7,7 +7,7 @@ import { ancestorsOf, type Plan, type PlanNode, selectNodes } from "../plan/grap
 import type { EventSink } from "./events.ts";
 import { stageEvents } from "./events.ts";
 import type { StageContext } from "./stage.ts";
-import { ArtifactStore, type Manifest } from "./store.ts";
+import type { ArtifactStore, Manifest } from "./store.ts";
 
 export interface ExecuteOptions {
   store: ArtifactStore;
@@ -88,8 +88,23 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   for (const node of plan.nodes) {
     if (!wanted.has(node.id)) continue;
     if (!forced.has(node.id) && await store.has(node.key)) {
-      sink.emit({ type: "stage-start", time: now(), stage: node.stage.name, node: node.id, key: node.key, cached: true });
-      sink.emit({ type: "stage-end", time: now(), stage: node.stage.name, node: node.id, key: node.key, seconds: 0, cached: true });
+      sink.emit({
+        type: "stage-start",
+        time: now(),
+        stage: node.stage.name,
+        node: node.id,
+        key: node.key,
+        cached: true,
+      });
+      sink.emit({
+        type: "stage-end",
+        time: now(),
+        stage: node.stage.name,
+        node: node.id,
+        key: node.key,
+        seconds: 0,
+        cached: true,
+      });
       cached.push(node.id);
     } else {
       toRun.push(node);
@@ -97,7 +112,14 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   }
 
   const runOne = async (node: PlanNode, inProcess: boolean): Promise<void> => {
-    sink.emit({ type: "stage-start", time: now(), stage: node.stage.name, node: node.id, key: node.key, cached: false });
+    sink.emit({
+      type: "stage-start",
+      time: now(),
+      stage: node.stage.name,
+      node: node.id,
+      key: node.key,
+      cached: false,
+    });
     const started = Date.now();
     if (inProcess) {
       const inputs: Record<string, unknown> = {};
@@ -112,12 +134,22 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     } else {
       await options.spawn!(node, options.signal ?? new AbortController().signal);
       if (options.signal?.aborted) throw new RunCancelledError(node.id);
-      if (!(await store.has(node.key))) throw new Error(`stage '${node.id}' finished in a child process without writing its artifact`);
+      if (!(await store.has(node.key))) {
+        throw new Error(`stage '${node.id}' finished in a child process without writing its artifact`);
+      }
     }
     const elapsed = (Date.now() - started) / 1000;
     seconds[node.id] = elapsed;
     executed.push(node.id);
-    sink.emit({ type: "stage-end", time: now(), stage: node.stage.name, node: node.id, key: node.key, seconds: elapsed, cached: false });
+    sink.emit({
+      type: "stage-end",
+      time: now(),
+      stage: node.stage.name,
+      node: node.id,
+      key: node.key,
+      seconds: elapsed,
+      cached: false,
+    });
   };
 
   const jobs = Math.max(1, options.jobs ?? 1);
@@ -198,7 +230,8 @@ async function runConcurrently(
   const done = new Set<string>();
   const running = new Map<string, Promise<void>>();
   let failure: unknown = null;
-  const ready = (node: PlanNode) => Object.values(node.inputs).every((id) => !pending.has(id) || done.has(id));
+  const ready = (node: PlanNode) =>
+    Object.values(node.inputs).every((id) => !pending.has(id) || done.has(id));
 
   while ((pending.size > done.size || running.size > 0)) {
     if (failure === null) {

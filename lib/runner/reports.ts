@@ -17,8 +17,17 @@ import type {
   MetricRow,
   ReportData,
   SampleGeneration,
+  TopChunk,
 } from "../report/types.ts";
-import { paperRowForKind, renderReport, renderSweepReport } from "../report/mod.ts";
+import {
+  attributionFromComparison,
+  classifierRowsFromReport,
+  paperRowForKind,
+  renderReport,
+  renderSweepReport,
+  scoreHistogram,
+} from "../report/mod.ts";
+import type { ClassifierReport } from "../evaluate/train_classifier.ts";
 import type { Corpus, PromptSet, Tokenizer } from "../data/types.ts";
 import type { Checkpoint } from "../model/checkpoint.ts";
 import type { AttributionComparison } from "../select/comparison.ts";
@@ -46,8 +55,6 @@ export interface RunReportInputs {
   startedAt?: string;
 }
 
-/** Bins of the score histograms. */
-const HISTOGRAM_BINS = 40;
 /** Sample generations shown per arm. */
 const SAMPLES_PER_ARM = 3;
 /** Top chunks shown with highlighted tokens. */
@@ -78,7 +85,7 @@ export async function writeRunReports(inputs: RunReportInputs): Promise<string[]
     }
     const outDir = runs.length > 1 ? join(runDir, `point-${point}`) : runDir;
     await writeJsonAtomic(join(outDir, "report-data.json"), data);
-    const rendered = await renderReport(data, outDir, { formats: runs[point].spec.report.formats });
+    const rendered = await renderReport(data, outDir, runs[point].spec.report);
     files.push(...rendered.files);
   }
   if (entries.length > 1) {
@@ -172,7 +179,9 @@ export async function gatherReportData(inputs: GatherInputs): Promise<ReportData
       runId: inputs.runId,
       spec,
       plan: planInfo,
-      fingerprints: Object.entries(byStage(nodes, "documents")[0]?.fingerprints ?? {}).map(([name, sha256]) => ({
+      fingerprints: Object.entries(byStage(nodes, "documents")[0]?.fingerprints ?? {}).map((
+        [name, sha256],
+      ) => ({
         name,
         sha256,
       })),
@@ -183,7 +192,10 @@ export async function gatherReportData(inputs: GatherInputs): Promise<ReportData
       endedAt: new Date().toISOString(),
     },
     results,
-    classifierRoles: { explicit: spec.evaluation.classifiers.explicit, implicit: spec.evaluation.classifiers.implicit },
+    classifierRoles: {
+      explicit: spec.evaluation.classifiers.explicit,
+      implicit: spec.evaluation.classifiers.implicit,
+    },
     arms: spec.arms.map((arm) => ({
       name: arm.name,
       kind: arm.kind,
@@ -192,9 +204,7 @@ export async function gatherReportData(inputs: GatherInputs): Promise<ReportData
     })),
     attribution: await gatherAttribution(nodes, loader, corpus, tokenizer, spec),
     classifiers: await gatherClassifiers(nodes, loader),
-    model: corpus
-      ? { unigramPerplexity: unigramPerplexity(corpus), validation, samples }
-      : undefined,
+    model: corpus ? { unigramPerplexity: unigramPerplexity(corpus), validation, samples } : undefined,
     corpus: corpus ? corpusData(corpus) : undefined,
   };
 }
@@ -225,22 +235,13 @@ async function sampleGenerations(
 
 async function gatherClassifiers(nodes: PlanNode[], loader: ArtifactLoader): Promise<ClassifierQualityRow[]> {
   const rows: ClassifierQualityRow[] = [];
-  for (const node of nodes.filter((n) => n.stage.name.startsWith("train-") && n.stage.name.includes("classifier"))) {
-    const classifier = (await loader.load(node.id)) as { id: string; report: Record<string, unknown> };
-    const perSource = (classifier.report.perSource ?? []) as Array<
-      { source: string; rows: number; auroc: number; f1: number; ece: number; spearman?: number }
-    >;
-    for (const entry of perSource) {
-      rows.push({
-        classifier: classifier.id,
-        source: entry.source,
-        auroc: entry.auroc,
-        f1: entry.f1,
-        ece: entry.ece,
-        spearman: entry.spearman,
-        n: entry.rows,
-      });
-    }
+  for (
+    const node of nodes.filter((n) =>
+      n.stage.name.startsWith("train-") && n.stage.name.includes("classifier")
+    )
+  ) {
+    const classifier = (await loader.load(node.id)) as { report: Record<string, unknown> };
+    rows.push(...classifierRowsFromReport(classifier.report as unknown as ClassifierReport));
   }
   return rows;
 }
@@ -260,62 +261,22 @@ async function gatherAttribution(
   const selectionNode = byStage(nodes, "selection")[0];
   const selection = selectionNode ? (await loader.load(selectionNode.id)) as SelectionResult : undefined;
 
-  const methods = [...new Set(comparison.curves.map((point) => point.method))];
-  const scoredTokens = scores ? scores.scores.length : 1;
-  const differential = comparison.qualities[0];
-  return {
-    quality: comparison.qualities.map((quality) => ({
-      method: quality.method,
-      precision: quality.token.precision,
-      recall: quality.token.recall,
-      f1: quality.token.f1,
-      auroc: quality.token.auroc,
-      auprc: quality.token.auprc,
-      chunkAuroc: quality.chunk.auroc,
-      chunkAuprc: quality.chunk.auprc,
-      budgetShare: Object.fromEntries(quality.sources.map((share) => [share.source, share.shareOfSelection])),
-    })),
-    curves: methods.map((method) => ({
-      method,
-      points: comparison.curves.filter((point) => point.method === method).map((point) => ({
-        budget: point.budgetTokens / scoredTokens,
-        precision: point.precision,
-        recall: point.recall,
-      })),
-    })),
-    histograms: scores ? [scoreHistogram(scores, corpus)] : [],
+  const histograms = [];
+  if (scores) {
+    const labels = new Uint8Array(scores.scores.length);
+    const T = scores.blockSize;
+    scores.chunkIds.forEach((chunk, row) => {
+      for (let t = 0; t < T; t++) {
+        labels[row * T + t] = corpus.documents.toxic[corpus.docIds[chunk * corpus.blockSize + t]];
+      }
+    });
+    histograms.push(scoreHistogram("differential token score", scores.scores, labels));
+  }
+  return attributionFromComparison(comparison, {
+    scoredTokens: scores?.scores.length,
+    histograms,
     topChunks: selection && scores ? topChunks(selection, scores, corpus, tokenizer, spec) : [],
-    topTokens: (differential?.topTokens ?? []).map((token) => ({
-      token: token.text,
-      count: token.count,
-      share: token.shareOfSelection,
-    })),
-  };
-}
-
-function scoreHistogram(scores: ScoreArtifact["scores"], corpus: Corpus) {
-  let min = Infinity;
-  let max = -Infinity;
-  for (const value of scores.scores) {
-    if (value < min) min = value;
-    if (value > max) max = value;
-  }
-  if (!(max > min)) max = min + 1;
-  const edges = Array.from({ length: HISTOGRAM_BINS + 1 }, (_, i) => min + (i * (max - min)) / HISTOGRAM_BINS);
-  const toxic = new Array(HISTOGRAM_BINS).fill(0);
-  const benign = new Array(HISTOGRAM_BINS).fill(0);
-  const T = scores.blockSize;
-  for (let row = 0; row < scores.chunkIds.length; row++) {
-    const chunk = scores.chunkIds[row];
-    for (let t = 0; t < T; t++) {
-      const value = scores.scores[row * T + t];
-      const bin = Math.min(HISTOGRAM_BINS - 1, Math.floor(((value - min) / (max - min)) * HISTOGRAM_BINS));
-      const doc = corpus.docIds[chunk * corpus.blockSize + t];
-      if (corpus.documents.toxic[doc]) toxic[bin] += 1;
-      else benign[bin] += 1;
-    }
-  }
-  return { label: "differential token score", edges, toxic, benign };
+  });
 }
 
 function topChunks(
@@ -324,35 +285,36 @@ function topChunks(
   corpus: Corpus,
   tokenizer: Tokenizer,
   spec: Spec,
-) {
-  const rowOfChunk = new Map<number, number>();
-  scores.chunkIds.forEach((chunk, row) => rowOfChunk.set(chunk, row));
-  const ranking = selection.ranking as unknown as { order?: Int32Array | number[]; chunkIds?: Int32Array };
-  const order = ranking.order ? Array.from(ranking.order) : [];
+): TopChunk[] {
+  const T = corpus.blockSize;
+  const scoreRow = new Map<number, number>();
+  scores.chunkIds.forEach((chunk, row) => scoreRow.set(chunk, row));
+  const maskRow = new Map<number, number>();
+  selection.chunkIds.forEach((chunk, row) => maskRow.set(chunk, row));
   const limit = spec.report.top_chunks || DEFAULT_TOP_CHUNKS;
-  const out = [];
-  for (const row of order.slice(0, limit)) {
-    const chunk = selection.chunkIds[row];
-    const scoreRow = rowOfChunk.get(chunk);
-    if (scoreRow === undefined) continue;
-    const T = corpus.blockSize;
+  const out: TopChunk[] = [];
+  const ranked = selection.ranking.chunkIds;
+  for (let rank = 0; rank < ranked.length && out.length < limit; rank++) {
+    const chunk = ranked[rank];
+    const row = scoreRow.get(chunk);
+    const mrow = maskRow.get(chunk);
+    if (row === undefined || mrow === undefined) continue;
     const tokens = [];
-    let total = 0;
     for (let t = 0; t < T; t++) {
-      const score = scores.scores[scoreRow * T + t];
-      total += score;
+      const doc = corpus.docIds[chunk * T + t];
       tokens.push({
         text: tokenizer.tokenText(corpus.tokens[chunk * T + t]),
-        score,
-        selected: selection.mask[row * T + t] === 1,
+        score: scores.scores[row * T + t],
+        selected: selection.mask[mrow * T + t] === 1,
+        toxic: corpus.documents.toxic[doc] === 1,
       });
     }
-    const doc = corpus.docIds[chunk * T];
+    const firstDoc = corpus.docIds[chunk * T];
     out.push({
       chunkId: chunk,
-      source: corpus.documents.source[doc],
-      score: total,
-      toxic: corpus.documents.toxic[doc] === 1,
+      source: corpus.documents.source[firstDoc],
+      score: selection.ranking.rankScores[rank],
+      toxic: tokens.some((token) => token.toxic),
       tokens,
     });
   }

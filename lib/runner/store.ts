@@ -119,12 +119,20 @@ export class ArtifactStore {
         throw new ArtifactCorruptError(key, dir, `file ${file.path} is missing`);
       }
       if (info.size !== file.bytes) {
-        throw new ArtifactCorruptError(key, dir, `file ${file.path} has ${info.size} bytes, expected ${file.bytes}`);
+        throw new ArtifactCorruptError(
+          key,
+          dir,
+          `file ${file.path} has ${info.size} bytes, expected ${file.bytes}`,
+        );
       }
       if (!quick) {
         const digest = await sha256Hex(await Deno.readFile(path));
         if (digest !== file.sha256) {
-          throw new ArtifactCorruptError(key, dir, `file ${file.path} has SHA-256 ${digest}, expected ${file.sha256}`);
+          throw new ArtifactCorruptError(
+            key,
+            dir,
+            `file ${file.path} has SHA-256 ${digest}, expected ${file.sha256}`,
+          );
         }
       }
     }
