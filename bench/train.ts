@@ -134,11 +134,15 @@ export async function profileTrainStep(
   });
 }
 
-/** Median training tokens/s for shapes a and b, with and without BLAS. */
+/** Median training tokens/s for shapes a and b, with and without BLAS, plus the load conditions. */
 export async function benchTrain(
   options: TrainBenchOptions = DEFAULT_OPTIONS,
 ): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
+  // The 1-minute load average before the runs: above the core count, other work shares the CPU.
+  const out: Record<string, number> = {
+    train_load_average_1m: Deno.loadavg()[0],
+    train_cpu_cores: navigator.hardwareConcurrency,
+  };
   for (const shape of ["a", "b"] as const) {
     for (const blas of [true, false]) {
       out[`train_${shape}_${blas ? "blas" : "wasm"}_tokens_per_s`] =

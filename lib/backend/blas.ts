@@ -10,7 +10,7 @@ const CBLAS_ROW_MAJOR = 101;
 const CBLAS_NO_TRANS = 111;
 const CBLAS_TRANS = 112;
 
-/** Where `auto` looks for a CBLAS library, in order. */
+/** Library paths that `auto` tries, in order. */
 export const DEFAULT_BLAS_PATHS: readonly string[] = [
   "/usr/lib/x86_64-linux-gnu/libopenblas.so.0",
   "/usr/lib/aarch64-linux-gnu/libopenblas.so.0",
@@ -89,7 +89,10 @@ export interface SymmetricEigen {
 export interface BlasLibrary {
   /** Path the library was loaded from. */
   path: string;
+  /** Threads configured by `loadBlas` (OpenBLAS only; other libraries use their own setting). */
   threads: number;
+  /** Set the library's thread count for the following calls (no effect without openblas_set_num_threads). */
+  setThreads(threads: number): void;
   /** C = alpha op(A) op(B) + beta C in float32 (row-major; lda/ldb/ldc are row strides). */
   sgemm(
     transA: boolean,
@@ -132,7 +135,7 @@ export interface BlasLibrary {
 
 let loaded: BlasLibrary | null = null;
 
-/** The BLAS library loaded by `initBackend` (or `loadBlas`), or null when none is loaded. */
+/** Return the BLAS library loaded by `initBackend` (or `loadBlas`), or null when none is loaded. */
 export function getBlas(): BlasLibrary | null {
   return loaded;
 }
@@ -160,22 +163,18 @@ export function loadBlas(library: string, threads: number): BlasLibrary | string
 }
 
 function setThreads(lib: BlasLibrary, threads: number): number {
-  (lib as BlasLibraryImpl).setThreads?.(threads);
+  lib.setThreads(threads);
   return threads;
 }
 
-interface BlasLibraryImpl extends BlasLibrary {
-  setThreads?: (threads: number) => void;
-}
-
-function openLibrary(path: string, threads: number): BlasLibraryImpl {
+function openLibrary(path: string, threads: number): BlasLibrary {
   const gemm = Deno.dlopen(path, GEMM_SYMBOLS);
   const extra = Deno.dlopen(path, { ...THREAD_SYMBOL, ...SYEVD_SYMBOL });
   const setNumThreads = extra.symbols.openblas_set_num_threads;
   const syevd = extra.symbols.dsyevd_;
   if (setNumThreads) setNumThreads(threads);
 
-  const lib: BlasLibraryImpl = {
+  const lib: BlasLibrary = {
     path,
     threads,
     sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
@@ -215,7 +214,9 @@ function openLibrary(path: string, threads: number): BlasLibraryImpl {
       );
     },
     dsyevd: syevd ? (matrix, n) => symmetricEigen(syevd, matrix, n) : null,
-    setThreads: setNumThreads ? (count) => setNumThreads(count) : undefined,
+    setThreads(count) {
+      if (setNumThreads) setNumThreads(count);
+    },
     close() {
       gemm.close();
       extra.close();

@@ -2,7 +2,7 @@
  * Fused plain-TypeScript kernels for the wasm and cpu backends: LayerNorm with its gradient, the
  * AdamW update of one parameter, and the sum of squares of many tensors (for the global gradient
  * norm). Each replaces 10-20 small tf ops; accumulations run in float64.
- * The model and the optimizer use them when `hasKernel` says they are registered and fall back to
+ * The model and the optimizer use them when `hasKernel` reports them registered and fall back to
  * tf ops on other backends.
  *
  * Shape legend: N rows, D width.

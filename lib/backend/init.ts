@@ -25,7 +25,7 @@ import { targetLogSoftmaxKernels } from "./target_log_softmax.ts";
 /** The TF.js release this project is built and tested against. */
 export const TFJS_VERSION = tf.version.tfjs;
 
-/** What `initBackend` set up. */
+/** Result of `initBackend`: the backend in use and its versions. */
 export interface BackendInfo {
   /** The backend in use (`auto` resolved). */
   name: Exclude<BackendName, "auto">;

@@ -60,7 +60,7 @@ function planMatMul(a: tf.TensorInfo, b: tf.TensorInfo, attrs: MatMulAttrs): Mat
   return { batchA, batchB, batch: Math.max(batchA, batchB), m, n, k, outShape: [...padded, m, n] };
 }
 
-/** A BatchMatMul kernel that calls `cblas_sgemm` on the named backend. */
+/** Build a BatchMatMul kernel that calls `cblas_sgemm` on the named backend. */
 export function blasMatMulKernel(
   backendName: "wasm" | "cpu",
   blas: BlasLibrary,

@@ -1,8 +1,8 @@
 /**
  * A `Sum` kernel for reductions over leading axes (bias and LayerNorm gradients: [N, O] -> [O]).
  * The wasm backend transposes the input before reducing a non-innermost axis, which made these sums
- * a fifth of a training step; a row-accumulating loop needs no transpose. Other reductions go to the
- * original kernel.
+ * a fifth of a training step. A row-accumulating loop needs no transpose. Other reductions go to
+ * the original kernel.
  */
 
 import type * as tf from "@tensorflow/tfjs";

@@ -10,7 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { GPT } from "./gpt.ts";
 import type { LinearCapture } from "./types.ts";
 
-/** What `captureLinear` returns; the caller owns (and disposes) every tensor. */
+/** Result of `captureLinear`. The caller owns (and disposes) every tensor. */
 export interface CapturedLinear {
   /** Value of the loss. */
   loss: number;

@@ -63,7 +63,7 @@ export async function checkpointFromModel(
   return { config: { ...model.config }, params, step, metrics: { ...metrics }, history: [...history] };
 }
 
-/** A model holding a checkpoint's parameters. */
+/** Build a model holding a checkpoint's parameters. */
 export function modelFromCheckpoint(checkpoint: Checkpoint): GPT {
   const values = new Map<string, Float32Array>();
   for (const [name, param] of Object.entries(checkpoint.params)) values.set(name, param.values);

@@ -1,8 +1,9 @@
 /**
  * Batched sampling with a key/value cache. Prompts are left-padded to the longest prompt of the
- * batch; padded keys are masked and every row's positions start at 0 at its first real token, so a
- * row's logits do not depend on the other rows. Each (prompt, sample) pair draws from its own
- * stream `Rng.derive(seed, promptIndex, sampleIndex)`, so results do not depend on the batch size.
+ * batch. Padded keys are masked and every row's positions start at 0 at its first real token, so a
+ * row's logits do not depend on the other rows (up to float rounding of sums over padded keys).
+ * Each (prompt, sample) pair draws from its own stream `Rng.derive(seed, promptIndex, sampleIndex)`,
+ * so results do not depend on the batch size.
  * The per-step order of operations is documented in sampling.ts.
  *
  * Shape legend: B rows, P padded prompt length, S cached positions, V vocabulary.
@@ -150,7 +151,7 @@ async function decodeBatch(model: GPT, rows: Row[], options: SamplingOptions): P
   disposeCache(cache);
 }
 
-/** One cached forward pass: tokens and positions [B, T], bias rows of length S. */
+/** Run one cached forward pass: tokens and positions [B, T], bias rows of length S. */
 function step(
   model: GPT,
   tokens: Int32Array,

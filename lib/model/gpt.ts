@@ -85,7 +85,7 @@ export class GPT {
     }
   }
 
-  /** The tracked linear layers (attention qkv/out, MLP fc/proj of every block). */
+  /** List the tracked linear layers (attention qkv/out, MLP fc/proj of every block). */
   linearLayers(): LinearLayerInfo[] {
     return linearLayersOf(this.config);
   }
@@ -95,7 +95,7 @@ export class GPT {
     return this.run(tokens, { capture }).logits;
   }
 
-  /** One forward pass with positions, padding, a key/value cache or last-position logits. */
+  /** Run one forward pass with positions, padding, a key/value cache or last-position logits. */
   run(tokens: tf.Tensor2D, options: PassOptions = {}): PassResult {
     const { config } = this;
     if (tokens.rank !== 2 || tokens.dtype !== "int32") {
@@ -308,7 +308,7 @@ function causalBias(context: number): tf.Tensor2D {
   return tf.tensor2d(values, [context, context]);
 }
 
-/** A freshly initialised model; the same config and seed always give the same parameters. */
+/** Create a freshly initialised model. The same config and seed always give the same parameters. */
 export function createModel(config: ModelConfig, seed: number): GPT {
   assertModelConfig(config);
   const values = new Map<string, Float32Array>();

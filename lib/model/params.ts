@@ -22,7 +22,7 @@ export interface ParamSpec {
   std: number;
 }
 
-/** The tracked linear layers of a model, in forward order. */
+/** List the tracked linear layers of a model, in forward order. */
 export function linearLayersOf(config: ModelConfig): LinearLayerInfo[] {
   const d = config.d_model;
   const layers: LinearLayerInfo[] = [];
@@ -37,7 +37,7 @@ export function linearLayersOf(config: ModelConfig): LinearLayerInfo[] {
   return layers;
 }
 
-/** Every parameter of a model, in a fixed order (the checkpoint order). */
+/** List every parameter of a model, in a fixed order (the checkpoint order). */
 export function paramSpecs(config: ModelConfig): ParamSpec[] {
   const d = config.d_model;
   // Residual output projections start smaller so the residual stream's variance does not grow with depth.

@@ -96,7 +96,7 @@ export async function loadState(scratchDir: string, fingerprint: string): Promis
   };
 }
 
-/** A string that changes whenever the inputs of a training run change. */
+/** Build a string that changes whenever the inputs of a training run change. */
 export function runFingerprint(parts: unknown): string {
   return canonicalJson(parts);
 }

@@ -7,7 +7,7 @@ import type { StageContext } from "../../lib/runner/stage.ts";
 import type { TrainingSpec } from "../../lib/spec/types.ts";
 import { Rng } from "../../lib/util/rng.ts";
 
-/** A tiny model: 2 layers, width 16, 2 heads. */
+/** Build a tiny model config: 2 layers, width 16, 2 heads. */
 export function tinyConfig(overrides: Partial<ModelConfig> = {}): ModelConfig {
   return {
     d_model: 16,
@@ -41,8 +41,8 @@ export function tinyTraining(overrides: Partial<TrainingSpec> = {}): TrainingSpe
 }
 
 /**
- * A corpus of `numChunks` chunks whose tokens follow a simple pattern (each token is the previous
- * plus 1 or 2, modulo the vocabulary) so a model can learn it; the last chunks are validation.
+ * Build a corpus of `numChunks` chunks whose tokens follow a learnable pattern: each token is the
+ * previous one plus 1 or 2, modulo the vocabulary. The last `validation` chunks are validation.
  */
 export function patternCorpus(
   numChunks: number,
@@ -77,7 +77,7 @@ export function patternCorpus(
   };
 }
 
-/** A stage context on a fresh temporary scratch folder. */
+/** Build a stage context on a fresh temporary scratch folder. */
 export async function testContext(
   key = "test",
   events: StageEvents = silentEvents,

@@ -20,7 +20,7 @@ Deno.test("resume after crash equals uninterrupted run", async () => {
 
   const straight = await trainModel(await testContext("resume"), config, inputs);
 
-  // Crash during step 4 (after the checkpoint at step 2... 4 is written only after step 4 ends).
+  // Abort after step 5 reports progress: the last saved state is from step 4, so step 5 is replayed.
   const controller = new AbortController();
   const logs: string[] = [];
   const events: StageEvents = {
