@@ -79,14 +79,14 @@ export function captureBatch(
 ): CapturedBatch {
   const { batch: b, time: t } = batch;
   const rows = b * t;
-  for (
-    const [what, array] of [["tokens", batch.tokens], ["targets", batch.targets], [
-      "weights",
-      batch.weights,
-    ]] as const
-  ) {
-    if (array.length !== rows) {
-      throw new RangeError(`capture batch ${what} has ${array.length} entries, expected B * T = ${rows}`);
+  const lengths = {
+    tokens: batch.tokens.length,
+    targets: batch.targets.length,
+    weights: batch.weights.length,
+  };
+  for (const [what, length] of Object.entries(lengths)) {
+    if (length !== rows) {
+      throw new RangeError(`capture batch ${what} has ${length} entries, expected B * T = ${rows}`);
     }
   }
   if (options.sampleRngs && options.sampleRngs.length !== b) {

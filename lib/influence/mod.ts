@@ -46,8 +46,8 @@ export {
 export { accumulateCorrections, accumulateCovariances, fitFactors, type FitFactorsOptions } from "./fit.ts";
 export {
   buildQueryGradient,
-  meanQueryGradient,
   type MeanGradient,
+  meanQueryGradient,
   type QueryGradient,
   queryGradientFromMeans,
   type QueryGradientLayer,
@@ -93,3 +93,15 @@ export {
   type ScoresInputs,
   scoresStage,
 } from "./stages.ts";
+export {
+  checkShardSet,
+  correctedFactorsStage,
+  type CorrectionShard,
+  correctionShardCodec,
+  correctionShardStage,
+  type CovarianceShard,
+  covarianceShardCodec,
+  covarianceShardStage,
+  eigenbasisStage,
+  type FactorShardConfig,
+} from "./factor_shards.ts";

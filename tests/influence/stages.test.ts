@@ -4,7 +4,15 @@ import { checkpointFromModel } from "../../lib/model/checkpoint.ts";
 import { silentEvents } from "../../lib/runner/events.ts";
 import type { StageContext } from "../../lib/runner/stage.ts";
 import {
+  correctedFactorsStage,
+  type CorrectionShard,
+  correctionShardStage,
+  type CovarianceShard,
+  covarianceShardCodec,
+  covarianceShardStage,
+  eigenbasisStage,
   factorsCodec,
+  type FactorSet,
   factorsStage,
   mergeScoresStage,
   queryGradientCodec,
@@ -210,4 +218,59 @@ Deno.test("shard ranges partition chunks", () => {
     }
   }
   assert.throws(() => shardRange(10, { index: 3, count: 3 }), /invalid/);
+});
+
+Deno.test("sharded factor fit equals one pass", async () => {
+  const config = {
+    strategy: "ekfac" as const,
+    fisher: "true" as const,
+    layers: ["blocks.*.mlp.*", "blocks.0.attn.qkv"],
+    fit_chunks: 0,
+    seed: 3,
+  };
+  const whole = await factorsStage.run(await context("factors-whole"), config, { checkpoint, corpus });
+
+  const count = 3;
+  const covariances: Record<string, CovarianceShard> = {};
+  for (let index = count - 1; index >= 0; index--) {
+    const shard = await covarianceShardStage.run(await context(`cov-${index}`), {
+      ...config,
+      shard: { index, count },
+    }, {
+      checkpoint,
+      corpus,
+    });
+    // A codec round trip on the way, as the runner would store each shard.
+    const dir = await Deno.makeTempDir({ prefix: "influence-cov-shard-" });
+    await covarianceShardCodec.save(dir, shard);
+    covariances[`shard${index}`] = await covarianceShardCodec.load(dir);
+  }
+  const bases = await eigenbasisStage.run(await context("bases"), config, covariances);
+  const corrections: Record<string, FactorSet | CorrectionShard> = { factors: bases };
+  for (let index = 0; index < count; index++) {
+    corrections[`shard${index}`] = await correctionShardStage.run(
+      await context(`corr-${index}`),
+      { ...config, shard: { index, count } },
+      { checkpoint, corpus, factors: bases },
+    );
+  }
+  const sharded = await correctedFactorsStage.run(await context("corrected"), {}, corrections);
+
+  assert.equal(sharded.tokens, whole.tokens);
+  assert.equal(sharded.sequences, whole.sequences);
+  whole.layers.forEach((stats, i) => {
+    const other = sharded.layers[i];
+    assert.deepEqual(other.layer, stats.layer);
+    assert.ok(
+      relativeError(other.activationEigen!.values, stats.activationEigen!.values) < FLOAT32_TOLERANCE,
+    );
+    assert.ok(relativeError(other.gradientEigen!.values, stats.gradientEigen!.values) < FLOAT32_TOLERANCE);
+    assert.ok(relativeError(other.correctedEigenvalues!, stats.correctedEigenvalues!) < FLOAT32_TOLERANCE);
+  });
+
+  const { shard2: _dropped, ...incomplete } = covariances;
+  await assert.rejects(
+    eigenbasisStage.run(await context("bases-bad"), config, incomplete),
+    /shard 2 of 3 is missing/,
+  );
 });
