@@ -91,9 +91,27 @@ export async function initBackend(name: BackendName, blas: BlasSpec = DEFAULT_BL
   return info;
 }
 
+/**
+ * True when the machine may have a hardware GPU. On Linux a GPU exposes /dev/dri render nodes or
+ * /dev/nvidia* devices; without them only a software adapter can exist, and probing it makes Deno
+ * print XDG_RUNTIME_DIR errors, so `auto` skips the probe there.
+ */
+function mayHaveGpu(): boolean {
+  if (Deno.build.os !== "linux") return true;
+  for (const path of ["/dev/dri", "/dev/nvidiactl", "/dev/nvidia0"]) {
+    try {
+      Deno.statSync(path);
+      return true;
+    } catch {
+      // Not present: try the next one.
+    }
+  }
+  return false;
+}
+
 async function pickAutomatic(notes: string[]): Promise<"wasm" | "webgpu"> {
   const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-  if (!gpu) return "wasm";
+  if (!gpu || !mayHaveGpu()) return "wasm";
   try {
     const adapter = await gpu.requestAdapter() as {
       info?: { description?: string; device?: string };

@@ -126,3 +126,18 @@ Deno.test("generate rejects bad options", async () => {
   await assert.rejects(() => generate(model, [Int32Array.of(99)], 1, SAMPLING), /outside the vocabulary/);
   model.dispose();
 });
+
+Deno.test("generate keeps the last tokens of long prompts", async () => {
+  await initBackend("wasm", { library: "auto", threads: 2 });
+  const model = createModel(tinyConfig(), 4);
+  // Context 16 and 6 new tokens leave 10 prompt tokens; the first 5 of this 15-token prompt drop.
+  const long = Int32Array.from({ length: 15 }, (_, i) => (i * 7) % 23);
+  const options = { ...SAMPLING, temperature: 0 };
+  const [fromLong] = await generate(model, [long], 1, options);
+  const [fromTail] = await generate(model, [long.subarray(5)], 1, options);
+  assert.deepEqual(Array.from(fromLong), Array.from(fromTail));
+  const progress: number[] = [];
+  await generate(model, PROMPTS, 2, { ...SAMPLING, batchSize: 5, onProgress: (done) => progress.push(done) });
+  assert.deepEqual(progress, [5, 10, 12]);
+  model.dispose();
+});
