@@ -8,7 +8,16 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { applyRotary, gelu, layerNorm, linear, mergeHeads, rotaryTables, splitHeads } from "./layers.ts";
+import {
+  applyRotary,
+  assertProbeShape,
+  gelu,
+  layerNorm,
+  linear,
+  mergeHeads,
+  rotaryTables,
+  splitHeads,
+} from "./layers.ts";
 import { initialValues, linearLayersOf, paramSpecs } from "./params.ts";
 import { assertModelConfig } from "./config.ts";
 import type { LinearCapture, LinearLayerInfo, ModelConfig } from "./types.ts";
@@ -191,13 +200,7 @@ export class GPT {
     if (capture?.layers.has(name)) {
       capture.inputs.set(name, tf.keep(x));
       probe = capture.probes.get(name);
-      if (probe && (probe.shape[0] !== x.shape[0] || probe.shape[1] !== 3 * d)) {
-        throw new Error(
-          `Capture probe for '${name}' has shape [${probe.shape}], expected [${x.shape[0]},${
-            3 * d
-          }]; create it with tf.zeros([B * T, ${3 * d}]).`,
-        );
-      }
+      if (probe) assertProbeShape(name, probe, [x.shape[0], 3 * d]);
     }
     const project = (part: number): tf.Tensor4D => {
       const w = tf.slice(weight, [0, part * d], [d, d]); // [D, D]

@@ -57,6 +57,13 @@ for (
       assert.ok(biasError < GRAD_TOLERANCE, `${layer.name} bias gradient error ${biasError}`);
       tf.dispose([fromCapture, biasFromCapture]);
     }
+    assert.throws(() => captureLinear(model, inputs, ["lm_head"], (l) => tf.sum(l)), /not a linear layer/);
+    for (const name of ["blocks.0.attn.qkv", "blocks.1.mlp.fc"]) {
+      const wrong = tf.zeros([10, 5]) as tf.Tensor2D;
+      const capture = { layers: new Set([name]), inputs: new Map(), probes: new Map([[name, wrong]]) };
+      assert.throws(() => tf.tidy(() => model.forward(inputs, capture)), /Capture probe for/);
+      tf.dispose([wrong, ...capture.inputs.values()]);
+    }
     tf.dispose([
       tokens,
       inputs,
@@ -66,7 +73,6 @@ for (
       ...captured.inputs.values(),
       ...captured.outputGrads.values(),
     ]);
-    assert.throws(() => captureLinear(model, inputs, ["lm_head"], (l) => tf.sum(l)), /not a linear layer/);
     model.dispose();
   });
 }
