@@ -174,6 +174,12 @@ export async function trainModel(
       }
       const { loss: stepLoss, gradNorm } = await trainStep(model, optimizer, batches, lr, t.clip_norm);
       batches.forEach(disposeBatch);
+      if (!Number.isFinite(stepLoss) || !Number.isFinite(gradNorm)) {
+        throw new Error(
+          `Training diverged at step ${step + 1}: loss ${stepLoss}, gradient norm ${gradNorm}. ` +
+            `Lower training.optimizer.lr (now ${t.optimizer.lr}) or set training.clip_norm.`,
+        );
+      }
       lastLoss = stepLoss;
 
       const record: TrainingRecord = { step: step + 1, trainLoss: lastLoss, lr };
@@ -205,23 +211,21 @@ export async function trainModel(
     const params: Checkpoint["params"] = {};
     for (const [name, values] of chosen.params) params[name] = { shape: shapes.get(name)!, values };
     const lastVal = [...state.history].reverse().find((r) => r.valLoss !== undefined)?.valLoss ?? Number.NaN;
-    return {
-      config: { ...config.model },
-      params,
-      step: chosen.step,
-      metrics: {
-        // Perplexities are in tokens of this corpus's tokenizer; NaN without validation chunks.
-        valPerplexity: Math.exp(chosen.valLoss),
-        unigramPerplexity: unigramPerplexity(corpus, config.model.vocab_size),
-        steps: total,
-        bestStep: chosen.step,
-        bestValLoss: chosen.valLoss,
-        finalValLoss: lastVal,
-        finalTrainLoss: lastLoss,
-        tokensSeen,
-      },
-      history: state.history,
+    const metrics: Record<string, number> = {
+      // Perplexities are in tokens of this corpus's tokenizer.
+      valPerplexity: Math.exp(chosen.valLoss),
+      unigramPerplexity: unigramPerplexity(corpus, config.model.vocab_size),
+      steps: total,
+      bestStep: chosen.step,
+      bestValLoss: chosen.valLoss,
+      finalValLoss: lastVal,
+      finalTrainLoss: lastLoss,
+      tokensSeen,
+      seconds: (performance.now() - started) / 1000,
     };
+    // Without validation chunks the validation metrics are undefined; JSON has no NaN, so drop them.
+    for (const [name, value] of Object.entries(metrics)) if (!Number.isFinite(value)) delete metrics[name];
+    return { config: { ...config.model }, params, step: chosen.step, metrics, history: state.history };
   } finally {
     optimizer.dispose();
     model.dispose();

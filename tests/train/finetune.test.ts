@@ -33,3 +33,14 @@ Deno.test("finetune starts from init checkpoint", async () => {
     /differs from the requested/,
   );
 });
+
+Deno.test("trainer reports divergence", async () => {
+  await initBackend("wasm", { library: "auto", threads: 2 });
+  const corpus = patternCorpus(12, 12, 23, 8, 2);
+  const training = tinyTraining({ steps: 4, warmup: 0, clip_norm: 0 });
+  training.optimizer = { ...training.optimizer, lr: 1e38 };
+  await assert.rejects(
+    async () => trainModel(await testContext("diverge"), { model: tinyConfig(), training, seed: 1 }, { corpus }),
+    /Training diverged at step/,
+  );
+});
