@@ -89,7 +89,9 @@ export async function benchCommand(args: string[]): Promise<number> {
   const groups = parsed.values.only.length > 0 ? parsed.values.only : Object.keys(GROUPS);
   const unknown = groups.filter((group) => !(group in GROUPS));
   if (unknown.length > 0) {
-    console.error(`unknown bench group(s) ${unknown.join(", ")}; groups are: ${Object.keys(GROUPS).join(", ")}`);
+    console.error(
+      `unknown bench group(s) ${unknown.join(", ")}; groups are: ${Object.keys(GROUPS).join(", ")}`,
+    );
     return 2;
   }
 

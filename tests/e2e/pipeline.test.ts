@@ -60,7 +60,9 @@ Deno.test("pipeline tiny spec runs end to end", async () => {
   firstRunDir = join(reports, "tiny", runs[0]);
 
   const markdown = await Deno.readTextFile(join(firstRunDir, "report.md"));
-  for (const heading of ["## Main results", "## Attribution quality", "## Classifier quality", "## Provenance"]) {
+  for (
+    const heading of ["## Main results", "## Attribution quality", "## Classifier quality", "## Provenance"]
+  ) {
     assert.ok(markdown.includes(heading), `report.md lacks '${heading}'`);
   }
   for (const arm of ["none", "ifguide", "oracle", "dpo", "ifguide+rad"]) {
@@ -79,7 +81,9 @@ Deno.test("pipeline report numbers come from artifacts", async () => {
   for (const path of await listFiles(join(cacheA, "artifacts"))) {
     if (!path.endsWith("metrics.json")) continue;
     for (const row of JSON.parse(await Deno.readTextFile(path))) {
-      stored.add(`${row.promptSet}|${row.metric}|${row.attribute ?? ""}|${row.classifier ?? ""}|${row.value}`);
+      stored.add(
+        `${row.promptSet}|${row.metric}|${row.attribute ?? ""}|${row.classifier ?? ""}|${row.value}`,
+      );
     }
   }
   assert.ok(data.results.length > 0);
@@ -105,7 +109,10 @@ Deno.test("pipeline resumes after SIGKILL in training", async () => {
   for (const path of await listFiles(join(cacheB, "artifacts"))) {
     if (!path.endsWith("manifest.json")) continue;
     const manifest = JSON.parse(await Deno.readTextFile(path));
-    if (!["documents", "tokenizer", "corpus", "prompt-sets", "train-classifier", "train-implicit-classifier"].includes(manifest.stage)) {
+    if (
+      !["documents", "tokenizer", "corpus", "prompt-sets", "train-classifier", "train-implicit-classifier"]
+        .includes(manifest.stage)
+    ) {
       await Deno.remove(join(path, ".."), { recursive: true });
     }
   }
@@ -142,8 +149,14 @@ Deno.test("pipeline resumes after SIGKILL in training", async () => {
 
   const expected = await payloadHashes(cacheA);
   const actual = await payloadHashes(cacheB);
-  assert.deepEqual([...actual.keys()].sort(), [...expected.keys()].sort(), `artifacts differ after kill at ${killedAt}`);
-  for (const [path, hash] of expected) assert.equal(actual.get(path), hash, `${path} differs after kill at ${killedAt}`);
+  assert.deepEqual(
+    [...actual.keys()].sort(),
+    [...expected.keys()].sort(),
+    `artifacts differ after kill at ${killedAt}`,
+  );
+  for (const [path, hash] of expected) {
+    assert.equal(actual.get(path), hash, `${path} differs after kill at ${killedAt}`);
+  }
 });
 
 Deno.test("pipeline report command rebuilds from cache", async () => {

@@ -39,7 +39,8 @@ Deno.test("plan keys change only downstream", async () => {
   const keysB = new Map(b.nodes.map((node) => [node.id, node.key]));
   for (const node of a.nodes) {
     const same = keysB.get(node.id) === node.key;
-    const evaluation = node.stage.name === "generate" || node.id.startsWith("score:") || node.id.startsWith("metrics:");
+    const evaluation = node.stage.name === "generate" || node.id.startsWith("score:") ||
+      node.id.startsWith("metrics:");
     assert.equal(same, !evaluation, `${node.id}: key ${same ? "kept" : "changed"}`);
   }
 });
