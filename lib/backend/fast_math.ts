@@ -25,3 +25,10 @@ export function expNonPositive(v: number): number {
   // typed-array loads do not take.
   return p * POWERS_OF_TWO[k + POWER_OFFSET];
 }
+
+/** tanh(u) through `expNonPositive`: (1 - e) / (1 + e) with e = exp(-2|u|), sign restored. */
+export function fastTanh(u: number): number {
+  const e = expNonPositive(-2 * Math.abs(u));
+  const t = (1 - e) / (1 + e);
+  return u < 0 ? -t : t;
+}

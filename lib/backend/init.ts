@@ -20,6 +20,7 @@ import { fusedKernels } from "./fused_kernels.ts";
 import { sharingIdentityKernels } from "./identity.ts";
 import { leadingSumKernel } from "./reduce.ts";
 import { segmentSumKernel } from "./segment_sum.ts";
+import { tanhKernel } from "./tanh.ts";
 import { targetLogSoftmaxKernels } from "./target_log_softmax.ts";
 
 /** The TF.js release this project is built and tested against. */
@@ -192,6 +193,8 @@ function patchKernels(backendName: "wasm" | "cpu"): void {
   if (sum) replaceKernel(leadingSumKernel(backendName, sum));
   for (const config of targetLogSoftmaxKernels(backendName)) replaceKernel(config);
   for (const config of fusedKernels(backendName)) replaceKernel(config);
+  const tanh = originalKernel("Tanh", backendName);
+  if (tanh) replaceKernel(tanhKernel(backendName, tanh));
   const cast = originalKernel("Cast", backendName);
   if (backendName === "wasm" && cast) {
     for (const config of sharingIdentityKernels(cast)) replaceKernel(config);

@@ -80,3 +80,23 @@ for (const backend of ["wasm", "cpu"] as const) {
     );
   });
 }
+
+/** Absolute error allowed for float32 tanh values. */
+const TANH_TOLERANCE = 1e-6;
+
+for (const backend of ["wasm", "cpu"] as const) {
+  Deno.test(`tanh kernel matches Math.tanh on ${backend}`, async () => {
+    await initBackend(backend, { library: "auto", threads: 2 });
+    const inputs = Float32Array.from({ length: 4001 }, (_, i) => (i - 2000) / 100); // -20 .. 20
+    const got = tf.tidy(() => tf.tanh(tf.tensor1d(inputs)));
+    const values = await got.data();
+    got.dispose();
+    inputs.forEach((x, i) =>
+      assert.ok(
+        Math.abs(values[i] - Math.tanh(x)) <= TANH_TOLERANCE,
+        `tanh(${x}): ${values[i]} vs ${Math.tanh(x)}`,
+      )
+    );
+    assert.ok(Object.is(values[2000], 0), "tanh(0) is +0");
+  });
+}

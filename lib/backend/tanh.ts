@@ -1,0 +1,25 @@
+/**
+ * A plain-TypeScript `Tanh` kernel for the wasm and cpu backends. The stock wasm kernel calls the
+ * C library's tanh per element and took about 80 ms per [2048, 1024] tensor in a d256 training step
+ * (a fifth of the step); the exp-based version here is several times faster at float32 accuracy.
+ */
+
+import type * as tf from "@tensorflow/tfjs";
+import { fastTanh } from "./fast_math.ts";
+import { makeHostOutput, view } from "./tensor_access.ts";
+
+function tanhValues(x: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < x.length; i++) out[i] = fastTanh(x[i]);
+}
+
+/** Tanh kernel config for `backendName`; non-float32 inputs go to the original kernel. */
+export function tanhKernel(backendName: "wasm" | "cpu", original: tf.KernelFunc): tf.KernelConfig {
+  const kernelFunc: tf.KernelFunc = (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    if (x.dtype !== "float32") return original(args);
+    const out = makeHostOutput(args.backend, x.shape, "float32");
+    tanhValues(view(args.backend, x) as Float32Array, view(args.backend, out) as Float32Array);
+    return out;
+  };
+  return { kernelName: "Tanh", backendName, kernelFunc };
+}
