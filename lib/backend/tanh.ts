@@ -1,7 +1,7 @@
 /**
- * A plain-TypeScript `Tanh` kernel for the wasm and cpu backends. The stock wasm kernel calls the
- * C library's tanh per element and took about 80 ms per [2048, 1024] tensor in a d256 training step
- * (a fifth of the step); the exp-based version here is several times faster at float32 accuracy.
+ * A plain-TypeScript `Tanh` kernel for the wasm and cpu backends. The stock wasm kernel calls the C
+ * library's tanh per element. In a profiled d256 training step it took about 80 ms per [2048, 1024]
+ * tensor, and this exp-based version took about 2.5 times less, at float32 accuracy.
  */
 
 import type * as tf from "@tensorflow/tfjs";
