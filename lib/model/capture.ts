@@ -25,12 +25,12 @@ export interface CapturedLinear {
  * inputs and output-gradients of the named linear layers. Zero probes added to each layer's output
  * leave the model's maths unchanged; the gradient with respect to a probe is the output-gradient.
  */
-export function captureLinear(
+export async function captureLinear(
   model: GPT,
   tokens: tf.Tensor2D,
   layerNames: string[],
   lossFn: (logits: tf.Tensor3D) => tf.Scalar,
-): CapturedLinear {
+): Promise<CapturedLinear> {
   const known = new Map(model.linearLayers().map((l) => [l.name, l]));
   for (const name of layerNames) {
     if (!known.has(name)) {
@@ -50,7 +50,8 @@ export function captureLinear(
     const { value, grads } = tf.valueAndGrads((..._probes: tf.Tensor[]) =>
       lossFn(model.forward(tokens, capture))
     )(probes);
-    const loss = value.dataSync()[0];
+    // An asynchronous read works on every backend (webgpu has no synchronous one).
+    const loss = (await value.data())[0];
     value.dispose();
     const outputGrads = new Map(layerNames.map((name, i) => [name, grads[i] as tf.Tensor2D]));
     return { loss, inputs: capture.inputs, outputGrads };

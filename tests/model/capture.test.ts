@@ -31,7 +31,7 @@ for (
       "blocks.0.mlp.proj",
     ]);
 
-    const captured = captureLinear(model, inputs, names, (logits) => meanCrossEntropy(logits, targets));
+    const captured = await captureLinear(model, inputs, names, (logits) => meanCrossEntropy(logits, targets));
     const variables = [...model.params.values()];
     const { value, grads } = tf.variableGrads(
       () => meanCrossEntropy(model.forward(inputs), targets),
@@ -57,7 +57,10 @@ for (
       assert.ok(biasError < GRAD_TOLERANCE, `${layer.name} bias gradient error ${biasError}`);
       tf.dispose([fromCapture, biasFromCapture]);
     }
-    assert.throws(() => captureLinear(model, inputs, ["lm_head"], (l) => tf.sum(l)), /not a linear layer/);
+    await assert.rejects(
+      () => captureLinear(model, inputs, ["lm_head"], (l) => tf.sum(l)),
+      /not a linear layer/,
+    );
     for (const name of ["blocks.0.attn.qkv", "blocks.1.mlp.fc"]) {
       const wrong = tf.zeros([10, 5]) as tf.Tensor2D;
       const capture = { layers: new Set([name]), inputs: new Map(), probes: new Map([[name, wrong]]) };

@@ -40,7 +40,8 @@ Deno.test("trainer reports divergence", async () => {
   const training = tinyTraining({ steps: 4, warmup: 0, clip_norm: 0 });
   training.optimizer = { ...training.optimizer, lr: 1e38 };
   await assert.rejects(
-    async () => trainModel(await testContext("diverge"), { model: tinyConfig(), training, seed: 1 }, { corpus }),
+    async () =>
+      trainModel(await testContext("diverge"), { model: tinyConfig(), training, seed: 1 }, { corpus }),
     /Training diverged at step/,
   );
 });
