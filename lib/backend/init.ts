@@ -23,9 +23,6 @@ import { segmentSumKernel } from "./segment_sum.ts";
 import { tanhKernel } from "./tanh.ts";
 import { targetLogSoftmaxKernels } from "./target_log_softmax.ts";
 
-/** The TF.js release this project is built and tested against. */
-export const TFJS_VERSION = tf.version.tfjs;
-
 /** Result of `initBackend`: the backend in use and its versions. */
 export interface BackendInfo {
   /** The backend in use (`auto` resolved). */
