@@ -7,7 +7,7 @@ import { type TrainConfig, type TrainInputs, trainModel } from "./trainer.ts";
 /** Stage definition for model training; its artifact is the best checkpoint. */
 export const trainStage: StageDefinition<TrainConfig, TrainInputs, Checkpoint> = {
   name: "train",
-  version: "1",
+  version: "2",
   usesBackend: true,
   codec: checkpointCodec,
   run: (context, config, inputs) => trainModel(context, config, inputs),
