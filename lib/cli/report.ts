@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { buildPlan } from "../plan/pipeline.ts";
 import { mergePlans, type Plan } from "../plan/graph.ts";
 import { ArtifactStore } from "../runner/store.ts";
-import { writeRunReports } from "../runner/reports.ts";
+import { mainReportFile, writeRunReports } from "../runner/reports.ts";
 import type { StoredPlan } from "../runner/run_folder.ts";
 import type { SpecRun } from "../spec/mod.ts";
 import type { Spec } from "../spec/types.ts";
@@ -100,6 +100,6 @@ export async function reportCommand(args: string[]): Promise<number> {
     store,
     result: loader,
   });
-  console.log(`report: ${files[0] ?? runDir}`);
+  console.log(`report: ${mainReportFile(files, runDir)}`);
   return 0;
 }

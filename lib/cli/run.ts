@@ -11,13 +11,13 @@ import { formatPlan } from "../plan/format.ts";
 import { mergePlans, type Plan } from "../plan/graph.ts";
 import { executePlan, RunCancelledError } from "../runner/execute.ts";
 import { JsonLinesSink, TeeSink } from "../runner/sinks.ts";
-import { ArtifactStore } from "../runner/store.ts";
+import { ArtifactStore, processAlive } from "../runner/store.ts";
 import { createRunFolder, newRunId, storedPlan, writePlan } from "../runner/run_folder.ts";
 import { type RenderMode, TerminalSink } from "./render.ts";
 import type { EventSink, RunEvent } from "../runner/events.ts";
 import type { Spec } from "../spec/types.ts";
 import { writeJsonAtomic } from "../util/atomic.ts";
-import { writeRunReports } from "../runner/reports.ts";
+import { mainReportFile, writeRunReports } from "../runner/reports.ts";
 import { initBackend } from "../backend/init.ts";
 import { runtimeVersions } from "../runner/versions.ts";
 
@@ -34,8 +34,9 @@ options:
   --set PATH=VALUE     override a spec field, e.g. --set selection.lambda=2; repeatable
   --cache DIR          artifact store folder (default: the spec's cache_dir, .ifguide)
   --reports DIR        folder for run folders (default: reports)
-  --jobs N             stages run at the same time, each in its own process (default 1);
-                       on 2 cores, 2 runs independent training arms side by side
+  --jobs N|auto        stages run at the same time, each in its own process (default auto:
+                       2 on a CPU backend with at least 2 cores, else 1); independent training
+                       arms then run side by side with the BLAS threads divided between them
   --quiet              print only warnings, errors and the report path
   --json               print events as JSON lines on stdout instead of text
   -h, --help           show this help
@@ -56,7 +57,7 @@ export async function runCommand(args: string[]): Promise<number> {
         set: { type: "string", multiple: true, default: [] },
         cache: { type: "string" },
         reports: { type: "string", default: "reports" },
-        jobs: { type: "string", default: "1" },
+        jobs: { type: "string", default: "auto" },
         child: { type: "boolean", default: false },
         quiet: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
@@ -100,9 +101,9 @@ export async function runCommand(args: string[]): Promise<number> {
     return 0;
   }
 
-  const jobs = Number(values.jobs);
+  const jobs = values.jobs === "auto" ? automaticJobs(spec) : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) {
-    console.error(`--jobs must be a whole number from 1 to 64, got '${values.jobs}'`);
+    console.error(`--jobs must be 'auto' or a whole number from 1 to 64, got '${values.jobs}'`);
     return 2;
   }
   if (values.child) return await runChild(plan, store, spec, values.only, jobs);
@@ -165,7 +166,7 @@ export async function runCommand(args: string[]): Promise<number> {
         store,
         startedAt: new Date(started).toISOString(),
       });
-      if (mode !== "json") console.log(`report: ${files[0] ?? runDir}`);
+      if (mode !== "json") console.log(`report: ${mainReportFile(files, runDir)}`);
     }
   } catch (error) {
     code = error instanceof RunCancelledError ? 130 : 1;
@@ -189,6 +190,20 @@ export async function runCommand(args: string[]): Promise<number> {
   return code;
 }
 
+/** Milliseconds between a child process's checks that its parent still runs. */
+const PARENT_CHECK_MS = 500;
+
+/** Backends that compute on the CPU, where independent stages gain from separate processes. */
+const CPU_BACKENDS = new Set(["auto", "wasm", "cpu", "tensorflow"]);
+
+/**
+ * Jobs for `--jobs auto`: two on a CPU backend with at least two cores (two single-threaded BLAS
+ * processes outrun one process with two threads), one on a GPU, where processes would share one device.
+ */
+export function automaticJobs(spec: Spec, cores = navigator.hardwareConcurrency): number {
+  return CPU_BACKENDS.has(spec.backend) && cores >= 2 ? 2 : 1;
+}
+
 /**
  * Initialise the backend for this process. With several jobs the BLAS threads are divided among
  * them, because two processes each using every core slow each other down.
@@ -202,7 +217,7 @@ async function startBackend(spec: Spec, jobs: number, sink: EventSink): Promise<
   return info.versions;
 }
 
-/** Child mode: compute the `--only` nodes in this process and print events as JSON lines. */
+/** Child mode: compute exactly the `--only` node ids in this process and print events as JSON lines. */
 async function runChild(
   plan: Plan,
   store: ArtifactStore,
@@ -213,11 +228,20 @@ async function runChild(
   const sink = new TerminalSink("json");
   const controller = new AbortController();
   Deno.addSignalListener("SIGTERM", () => controller.abort());
+  // A parent killed with SIGKILL cannot stop its children, so each child exits once its parent is
+  // gone; its unfinished artifact stays in tmp/ and its lock names a dead process, so a new run resumes.
+  const parent = Deno.ppid;
+  const watchdog = setInterval(() => {
+    if (!processAlive(parent)) Deno.exit(137);
+  }, PARENT_CHECK_MS);
+  Deno.unrefTimer(watchdog);
   try {
     await executePlan(plan, {
       store,
       sink,
       only,
+      force: only,
+      exactIds: true,
       signal: controller.signal,
       versions: runtimeVersions(),
       initBackend: () => startBackend(spec, jobs, sink),
@@ -235,8 +259,8 @@ async function runChild(
 }
 
 /**
- * Compute one node in a child process running `run SPEC --child --only NODE --force NODE` (its inputs
- * are cached by then), and forward its JSON events, except stage start and end, which the parent
+ * Compute one node in a child process running `run SPEC --child --only NODE` (its inputs are cached by
+ * then; the child recomputes exactly that node), and forward its JSON events, except stage start and end, which the parent
  * emits, to the parent's sink.
  */
 async function spawnNode(
@@ -257,8 +281,6 @@ async function spawnNode(
       "--child",
       `--jobs=${jobs}`,
       "--only",
-      id,
-      "--force",
       id,
     ],
     stdout: "piped",

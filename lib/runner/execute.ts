@@ -18,6 +18,8 @@ export interface ExecuteOptions {
   force?: string[];
   /** Stage names or node ids to produce; only they and their ancestors run. Default: every node. */
   only?: string[];
+  /** Treat `only` and `force` as exact node ids, not stage names (child processes use this). */
+  exactIds?: boolean;
   /**
    * Initialises the tensor backend before the first stage that uses it and returns the versions
    * recorded in manifests (backend name, TF.js, BLAS).
@@ -60,9 +62,10 @@ export class RunCancelledError extends Error {
 export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<ExecuteResult> {
   const { store, sink } = options;
   const byId = new Map(plan.nodes.map((node) => [node.id, node]));
-  const forced = new Set((options.force ?? []).flatMap((selector) => selectNodes(plan, selector)));
+  const resolve = (selector: string) => options.exactIds ? [selector] : selectNodes(plan, selector);
+  const forced = new Set((options.force ?? []).flatMap(resolve));
   const wanted = options.only?.length
-    ? ancestorsOf(plan, options.only.flatMap((selector) => selectNodes(plan, selector)))
+    ? ancestorsOf(plan, options.only.flatMap(resolve))
     : new Set(plan.nodes.map((node) => node.id));
 
   const outputs = new Map<string, unknown>();

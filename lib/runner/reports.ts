@@ -95,6 +95,15 @@ export async function writeRunReports(inputs: RunReportInputs): Promise<string[]
   return files;
 }
 
+/** The file to show the user: the top-level report.md (or report.html), else the run folder. */
+export function mainReportFile(files: string[], runDir: string): string {
+  for (const name of ["report.md", "report.html"]) {
+    const match = files.find((file) => file === join(runDir, name));
+    if (match) return match;
+  }
+  return runDir;
+}
+
 interface GatherInputs {
   spec: Spec;
   runId: string;

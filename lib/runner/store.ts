@@ -72,8 +72,15 @@ export interface PendingArtifact {
   scratchDir: string;
 }
 
+/** Milliseconds between checks of a lock held by another live process. */
+const LOCK_POLL_MS = 200;
+
 export class ArtifactStore {
-  constructor(readonly root: string) {}
+  /**
+   * @param root store folder
+   * @param lockWaitMs how long to wait for a lock held by another live process before raising
+   */
+  constructor(readonly root: string, readonly lockWaitMs = 5000) {}
 
   /** Folder of a finished artifact. */
   artifactDir(key: string): string {
@@ -156,7 +163,8 @@ export class ArtifactStore {
 
   async #acquireLock(key: string): Promise<void> {
     const path = this.#lockPath(key);
-    for (let attempt = 0; attempt < 2; attempt++) {
+    const deadline = Date.now() + this.lockWaitMs;
+    for (let attempt = 0;; attempt++) {
       try {
         const file = await Deno.open(path, { write: true, createNew: true });
         await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
@@ -166,12 +174,15 @@ export class ArtifactStore {
         if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
         const owner = parseInt(await Deno.readTextFile(path).catch(() => ""), 10);
         if (Number.isFinite(owner) && owner !== Deno.pid && processAlive(owner)) {
-          throw new ArtifactLockedError(key, owner, path);
+          // A child process of a killed run exits within a second; wait a little before giving up.
+          if (Date.now() >= deadline) throw new ArtifactLockedError(key, owner, path);
+          await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+          continue;
         }
+        if (attempt > 100) throw new Error(`could not take the lock ${path}; delete it and run again`);
         await Deno.remove(path).catch(() => {});
       }
     }
-    throw new Error(`could not take the lock ${path}; delete it and run again`);
   }
 
   /**

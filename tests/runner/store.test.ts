@@ -54,7 +54,7 @@ Deno.test("store verify detects damage", async () => {
 
 Deno.test("store lock rejects live owner", async () => {
   const root = await Deno.makeTempDir();
-  const store = new ArtifactStore(root);
+  const store = new ArtifactStore(root, 300);
   await Deno.mkdir(join(root, "locks"), { recursive: true });
   // PID 1 always exists on Linux, so its lock counts as live.
   await Deno.writeTextFile(join(root, "locks", "k3.lock"), "1\n");
