@@ -17,6 +17,7 @@ import type { BackendName, BlasSpec } from "../spec/types.ts";
 import { type BlasLibrary, loadBlas } from "./blas.ts";
 import { blasMatMulKernel, fastWasmMatMulKernel } from "./matmul.ts";
 import { fusedKernels } from "./fused_kernels.ts";
+import { rowGatherKernel } from "./gather.ts";
 import { sharingIdentityKernels } from "./identity.ts";
 import { leadingSumKernel } from "./reduce.ts";
 import { segmentSumKernel } from "./segment_sum.ts";
@@ -192,6 +193,8 @@ function patchKernels(backendName: "wasm" | "cpu"): void {
   for (const config of fusedKernels(backendName)) replaceKernel(config);
   const tanh = originalKernel("Tanh", backendName);
   if (tanh) replaceKernel(tanhKernel(backendName, tanh));
+  const gather = originalKernel("GatherV2", backendName);
+  if (gather) replaceKernel(rowGatherKernel(backendName, gather));
   const cast = originalKernel("Cast", backendName);
   if (backendName === "wasm" && cast) {
     for (const config of sharingIdentityKernels(cast)) replaceKernel(config);

@@ -109,7 +109,7 @@ for (const mode of MODES) {
     }
   });
 
-  Deno.test(`gather gradient and leading Sum ${mode.backend} blas=${mode.blas}`, async () => {
+  Deno.test(`gather and leading Sum ${mode.backend} blas=${mode.blas}`, async () => {
     await initBackend(mode.backend, { library: mode.blas, threads: 2 });
     const table = tf.variable(tf.tensor2d(randomArray(6 * 3, 99), [6, 3]));
     const ids = [4, 1, 4, 0, 5, 4];
@@ -127,6 +127,19 @@ for (const mode of MODES) {
     for (let i = 0; i < 18; i++) {
       assert.ok(Math.abs(got[i] - want[i]) < MATMUL_TOLERANCE, `entry ${i}: ${got[i]} vs ${want[i]}`);
     }
+
+    // Forward gather: rows of the table, for 2-D indices too.
+    const rows = tf.tidy(() => tf.gather(table, tf.tensor2d([[4, 1, 4], [0, 5, 4]], [2, 3], "int32")));
+    assert.deepEqual(rows.shape, [2, 3, 3]);
+    const rowValues = await rows.data();
+    const tableValues = await table.data();
+    ids.forEach((id, i) => {
+      for (let j = 0; j < 3; j++) {
+        assert.equal(rowValues[i * 3 + j], tableValues[id * 3 + j], `row ${i} column ${j}`);
+      }
+    });
+    assert.throws(() => tf.tidy(() => tf.gather(table, tf.tensor1d([6], "int32"))), /outside \[0, 6\)/);
+    rows.dispose();
 
     const x = randomArray(4 * 5 * 3, 97);
     const sums = tf.tidy(() => tf.sum(tf.tensor3d(x, [4, 5, 3]), [0, 1]));
