@@ -1,9 +1,10 @@
 /**
  * Token-level attribution quality of the influence strategies on a trained checkpoint. For identity,
  * K-FAC and EK-FAC, each with differential and plain (toxic-only) query gradients, it prints the
- * AUROC of token scores against the corpus's toxic-document ground truth. It also lists the tokens
- * that dominate the top 1% of scores, because frequent tokens such as commas and articles there
- * mean the attribution failed.
+ * AUROC of token scores against the corpus's toxic-document ground truth. Two diagnostics sit
+ * beside it: the AUROC of chunk sums against majority-toxic chunks, and the token AUROC after
+ * averaging scores over a window of positions. It also lists the tokens that dominate the top 1%
+ * of scores, because frequent tokens such as commas and articles there mean the attribution failed.
  *
  * Usage (artifact folders from a pipeline run's cache):
  *   deno run -A bench/attribution.ts --checkpoint DIR --corpus DIR --tokenizer DIR --queries DIR
@@ -57,6 +58,10 @@ export interface AttributionRow {
   differential: boolean;
   damping: string;
   auroc: number;
+  /** AUROC of chunk scores (sums of token scores) against majority-toxic chunk labels. */
+  chunkAuroc: number;
+  /** Token AUROC after averaging each score over positions t - SMOOTH_WINDOW .. t + SMOOTH_WINDOW of its chunk. */
+  smoothedAuroc: number;
   /** Token texts most frequent in the top 1% of scores, with their share of it. */
   topTokens: Array<{ token: string; share: number }>;
 }
@@ -73,6 +78,8 @@ export interface AttributionResult {
 
 /** Top share of token scores inspected for frequent tokens. */
 const TOP_SHARE = 0.01;
+/** Half-width of the window of the smoothed-token AUROC, in positions. */
+const SMOOTH_WINDOW = 8;
 
 /** Score the chunks with every strategy x differential x damping and measure token AUROC. */
 export async function compareStrategies(
@@ -147,6 +154,8 @@ export async function compareStrategies(
     differential: query.differential,
     damping,
     auroc: auroc(scores[v], labels),
+    chunkAuroc: auroc(chunkSums(scores[v], corpus.blockSize), chunkLabels(labels, corpus.blockSize)),
+    smoothedAuroc: auroc(smoothWithinChunks(scores[v], corpus.blockSize, SMOOTH_WINDOW), labels),
     topTokens: topTokens(scores[v], tokens, tokenizer),
   }));
   rows.forEach(onRow);
@@ -158,6 +167,34 @@ export async function compareStrategies(
     fitChunks: fitIds.length,
     scoredChunks: scoreIds.length,
   };
+}
+
+function chunkSums(scores: Float32Array, blockSize: number): Float64Array {
+  const sums = new Float64Array(scores.length / blockSize);
+  for (let i = 0; i < scores.length; i++) sums[Math.floor(i / blockSize)] += scores[i];
+  return sums;
+}
+
+/** 1 for chunks whose tokens are mostly from toxic documents. */
+function chunkLabels(labels: Uint8Array, blockSize: number): Uint8Array {
+  const toxic = new Float64Array(labels.length / blockSize);
+  for (let i = 0; i < labels.length; i++) toxic[Math.floor(i / blockSize)] += labels[i];
+  return Uint8Array.from(toxic, (count) => (2 * count > blockSize ? 1 : 0));
+}
+
+function smoothWithinChunks(scores: Float32Array, blockSize: number, window: number): Float32Array {
+  const out = new Float32Array(scores.length);
+  for (let chunk = 0; chunk < scores.length / blockSize; chunk++) {
+    const base = chunk * blockSize;
+    for (let t = 0; t < blockSize; t++) {
+      const from = Math.max(0, t - window);
+      const to = Math.min(blockSize - 1, t + window);
+      let sum = 0;
+      for (let u = from; u <= to; u++) sum += scores[base + u];
+      out[base + t] = sum / (to - from + 1);
+    }
+  }
+  return out;
 }
 
 function topTokens(
@@ -234,12 +271,15 @@ if (import.meta.main) {
         result.scoreSeconds.toFixed(0)
       } s`,
   );
-  console.log(`strategy  differential  damping     token AUROC  top 1% tokens (share)`);
+  console.log(
+    `strategy  differential  damping     token AUROC  smoothed (±${SMOOTH_WINDOW})  chunk AUROC  top 1% tokens (share)`,
+  );
   for (const row of result.rows) {
     const top = row.topTokens.map((t) => `${t.token} ${(100 * t.share).toFixed(0)}%`).join(", ");
     console.log(
       `${row.strategy.padEnd(9)} ${String(row.differential).padEnd(13)} ${row.damping.padEnd(11)} ` +
-        `${row.auroc.toFixed(3).padStart(11)}  ${top}`,
+        `${row.auroc.toFixed(3).padStart(11)}  ${row.smoothedAuroc.toFixed(3).padStart(13)}  ` +
+        `${row.chunkAuroc.toFixed(3).padStart(11)}  ${top}`,
     );
   }
   model.dispose();
