@@ -227,8 +227,9 @@ export class GPT {
       cache.values.push(v);
     }
 
-    const scale = 1 / Math.sqrt(d / heads);
-    const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), scale), bias); // [B, H, T, S]
+    // Scaling q [B, H, T, E] instead of the scores [B, H, T, S] touches fewer values when S > E.
+    const scaledQ = tf.mul(q, 1 / Math.sqrt(d / heads));
+    const scores = tf.add(tf.matMul(scaledQ, k, false, true), bias); // [B, H, T, S]
     const weights = tf.softmax(scores); // [B, H, T, S]
     const context = mergeHeads(tf.matMul(weights, v) as tf.Tensor4D); // [N, D]
     return linear(
