@@ -39,8 +39,8 @@ export function readHost(backend: unknown, info: tf.TensorInfo): Float32Array | 
 }
 
 /**
- * Allocate a kernel output. On wasm the memory is allocated on the heap and `values` (when given) is
- * copied in; on cpu `values` becomes the tensor's storage (a zero array is allocated when absent).
+ * Allocate a kernel output. On wasm the memory comes from the heap and `values` (when given) is
+ * copied in. On cpu `values` becomes the tensor's storage, or a zero array when absent.
  */
 export function makeHostOutput(
   backend: unknown,

@@ -75,9 +75,9 @@ export function tokenNll(model: GPT, tokens: tf.Tensor2D): tf.Tensor2D {
 }
 
 /**
- * Summed log-probability per row [B] of the target positions selected by `lossMask` [B, T]
- * (float32, aligned with tokens: entry t weights the term predicting token t; entry 0 is unused).
- * Used by DPO (completion tokens only) and perplexity.
+ * Sum the log-probabilities of the target positions selected by `lossMask` [B, T] per row [B].
+ * The float32 mask is aligned with the tokens: entry t weights the term predicting token t, and
+ * entry 0 is unused. DPO (completion tokens only) and perplexity use it.
  */
 export function sequenceLogProbs(model: GPT, tokens: tf.Tensor2D, lossMask: tf.Tensor2D): tf.Tensor1D {
   if (lossMask.shape[0] !== tokens.shape[0] || lossMask.shape[1] !== tokens.shape[1]) {

@@ -56,7 +56,7 @@ export function sampleFromLogits(logits: ArrayLike<number>, filter: TokenFilter,
   }
 
   // Step 5: nucleus. Walking the sorted probabilities from the top gives the smallest probability
-  // that must stay; tokens tied with it stay too, so the kept set does not depend on index order.
+  // that must stay. Tokens tied with it stay too, so the kept set does not depend on index order.
   let floor = 0;
   if (filter.topP < 1) {
     const sorted = probs.slice().sort();
