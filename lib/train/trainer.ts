@@ -221,8 +221,9 @@ export async function trainModel(
       finalValLoss: lastVal,
       finalTrainLoss: lastLoss,
       tokensSeen,
-      seconds: (performance.now() - started) / 1000,
     };
+    // Wall time stays out of the checkpoint (the artifact manifest records it), so identical runs,
+    // resumed or not, give identical bytes.
     // Without validation chunks the validation metrics are undefined; JSON has no NaN, so drop them.
     for (const [name, value] of Object.entries(metrics)) if (!Number.isFinite(value)) delete metrics[name];
     return { config: { ...config.model }, params, step: chosen.step, metrics, history: state.history };
