@@ -67,7 +67,9 @@ export function inverseCurvatureProduct(
   }
   const rotated = rotateIntoEigenbasis(v, factors.gradient, factors.activation);
   for (let i = 0; i < rotated.length; i++) {
-    const denominator = factors.eigenvalues[i] + damping;
+    // Curvature eigenvalues are products or averages of squares, so they are >= 0; a negative value
+    // is float rounding of a zero eigenvalue and is clamped, so a small damping stays usable.
+    const denominator = Math.max(0, factors.eigenvalues[i]) + damping;
     if (!(denominator > 0)) {
       throw new RangeError(
         `curvature eigenvalue + damping is ${denominator} at entry ${i}; use a positive damping`,
