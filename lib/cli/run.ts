@@ -108,7 +108,9 @@ export async function runCommand(args: string[]): Promise<number> {
   }
   if (values.child) return await runChild(plan, store, spec, values.only, jobs);
 
-  const mode: RenderMode = values.json ? "json" : values.quiet ? "quiet" : "normal";
+  let mode: RenderMode = "normal";
+  if (values.json) mode = "json";
+  else if (values.quiet) mode = "quiet";
   const runId = newRunId();
   const runDir = await createRunFolder(values.reports, spec.name, runId);
   const eventLog = new JsonLinesSink(join(runDir, "events.jsonl"));
@@ -229,7 +231,7 @@ async function runChild(
   const controller = new AbortController();
   Deno.addSignalListener("SIGTERM", () => controller.abort());
   // A parent killed with SIGKILL cannot stop its children, so each child exits once its parent is
-  // gone; its unfinished artifact stays in tmp/ and its lock names a dead process, so a new run resumes.
+  // gone. Its unfinished artifact stays in tmp/ and its lock names a dead process, so a new run resumes.
   const parent = Deno.ppid;
   const watchdog = setInterval(() => {
     if (!processAlive(parent)) Deno.exit(137);
@@ -259,9 +261,9 @@ async function runChild(
 }
 
 /**
- * Compute one node in a child process running `run SPEC --child --only NODE` (its inputs are cached by
- * then; the child recomputes exactly that node), and forward its JSON events, except stage start and end, which the parent
- * emits, to the parent's sink.
+ * Compute one node in a child process running `run SPEC --child --only NODE`. The node's inputs are
+ * cached by then, and the child recomputes exactly that node. Its JSON events go to the parent's sink,
+ * except stage start and end, which the parent emits itself.
  */
 async function spawnNode(
   id: string,

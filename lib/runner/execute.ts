@@ -210,8 +210,8 @@ async function runNode(
       finished: finished.toISOString(),
       seconds: (finished.getTime() - started.getTime()) / 1000,
     });
-    // Later stages get the stored artifact, not the in-memory value: file paths inside the value then
-    // point into the store, and a fresh run sees exactly what a resumed run would load.
+    // Later stages get the stored artifact, not the in-memory value. File paths inside the value then
+    // point into the store, and a fresh run reads exactly what a resumed run would load.
     return await node.stage.codec.load(store.artifactDir(node.key));
   } catch (error) {
     await store.abort(pending);

@@ -44,7 +44,7 @@ export interface ArtifactLoader {
   manifest(id: string): Promise<Manifest>;
 }
 
-/** What `writeRunReports` needs. */
+/** Inputs of `writeRunReports`. */
 export interface RunReportInputs {
   runDir: string;
   plan: Plan;
@@ -95,7 +95,7 @@ export async function writeRunReports(inputs: RunReportInputs): Promise<string[]
   return files;
 }
 
-/** The file to show the user: the top-level report.md (or report.html), else the run folder. */
+/** Pick the file to show the user: the top-level report.md, else report.html, else the run folder. */
 export function mainReportFile(files: string[], runDir: string): string {
   for (const name of ["report.md", "report.html"]) {
     const match = files.find((file) => file === join(runDir, name));

@@ -22,7 +22,7 @@ export interface ManifestFile {
   sha256: string;
 }
 
-/** What the store records about every artifact. */
+/** Record the store keeps beside every artifact's payload files. */
 export interface Manifest {
   key: string;
   stage: string;
@@ -202,7 +202,7 @@ export class ArtifactStore {
         sha256: await sha256Hex(bytes),
       });
     }
-    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    files.sort((a, b) => a.path.localeCompare(b.path));
     const manifest: Manifest = { key: pending.key, ...fields, files };
     await writeJsonAtomic(join(pending.outputDir, "manifest.json"), manifest);
 
@@ -246,7 +246,7 @@ export class ArtifactStore {
   }
 }
 
-/** All regular files below a folder, recursively, sorted. */
+/** List the regular files below a folder, recursively, sorted by path. */
 export async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   for await (const entry of Deno.readDir(dir)) {

@@ -1,7 +1,8 @@
 /**
  * End-to-end checks of the whole pipeline on the tiny fixture spec, through the command line as a
- * user runs it: a full run and its report, a second run that recomputes nothing, a run killed with
- * SIGKILL in the middle of training that resumes to the same artifacts, and the report command.
+ * user runs it. They cover a full run and its report, and a second run that recomputes nothing. A run
+ * killed with SIGKILL in the middle of training must resume to the same artifacts, and the report
+ * command must rebuild the report from the cache.
  */
 
 import assert from "node:assert/strict";
