@@ -28,9 +28,17 @@ export interface InfluenceBenchOptions {
   batchSize: number;
   /** Measure training throughput too (adds about a minute). */
   compareTraining: boolean;
+  /** Scoring and training measurements; the median is reported. */
+  runs: number;
 }
 
-const DEFAULT_OPTIONS: InfluenceBenchOptions = { chunks: 64, batchSize: 16, compareTraining: true };
+const DEFAULT_OPTIONS: InfluenceBenchOptions = { chunks: 64, batchSize: 16, compareTraining: true, runs: 3 };
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
 
 /** Tracked layers of the benchmark: every attention and MLP projection. */
 const TRACKED = ["blocks.*.attn.*", "blocks.*.mlp.*"];
@@ -94,7 +102,7 @@ export async function benchInfluenceShape(
   try {
     const layers = selectLayers(model.linearLayers(), TRACKED);
     // Warm-up: one small batch through fitting and scoring compiles every kernel once.
-    const warm = await fitFactors(model, corpus, layers, chunkIds.subarray(0, 2), {
+    await fitFactors(model, corpus, layers, chunkIds.subarray(0, 2), {
       strategy: "ekfac",
       fisher: "true",
       seed: 1,
@@ -125,15 +133,18 @@ export async function benchInfluenceShape(
     out[`influence_${shape}_query_gradient_s`] = (performance.now() - start) / 1000;
 
     await scoreTokens(model, query, corpus, chunkIds.subarray(0, 2), { batchSize: 2 });
-    start = performance.now();
-    await scoreTokens(model, query, corpus, chunkIds, { batchSize: options.batchSize });
-    out[`influence_${shape}_score_tokens_per_s`] = tokens / ((performance.now() - start) / 1000);
-    void warm;
+    const rates: number[] = [];
+    for (let run = 0; run < options.runs; run++) {
+      start = performance.now();
+      await scoreTokens(model, query, corpus, chunkIds, { batchSize: options.batchSize });
+      rates.push(tokens / ((performance.now() - start) / 1000));
+    }
+    out[`influence_${shape}_score_tokens_per_s`] = median(rates);
   } finally {
     model.dispose();
   }
   if (options.compareTraining) {
-    const train = await benchTrainShape(shape, true, { warmupSteps: 2, steps: 4, runs: 1 });
+    const train = await benchTrainShape(shape, true, { warmupSteps: 2, steps: 4, runs: options.runs });
     out[`influence_${shape}_train_tokens_per_s`] = train.median;
     out[`influence_${shape}_score_over_train`] = out[`influence_${shape}_score_tokens_per_s`] / train.median;
   }

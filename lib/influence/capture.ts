@@ -40,7 +40,7 @@ export interface LossBatch {
 /** Captured statistics of one layer for one batch. Tensors belong to the caller. */
 export interface CapturedLayer {
   layer: TrackedLayer;
-  /** a_t per position, [N, I]; zero rows at padding. */
+  /** a_t per position, [N, I]; zero rows at padding. I omits the bias column when `appendBias` is false. */
   activations: tf.Tensor2D;
   /** s_t per position, [N, O]; zero rows where no later loss depends on the position. */
   gradients: tf.Tensor2D;
@@ -53,6 +53,11 @@ export interface CaptureOptions {
    * generator per row, so labels do not depend on how rows are grouped into batches.
    */
   sampleRngs?: Rng[];
+  /**
+   * Append the constant bias column to a_t (default true). Scoring turns it off and adds the bias
+   * part of P separately, which saves a copy of every activation matrix.
+   */
+  appendBias?: boolean;
 }
 
 /** Result of `captureBatch`: per-layer captures and the loss value. */
@@ -140,22 +145,27 @@ export function captureBatch(
           `capture.inputs for every name in capture.layers`,
       );
     }
-    const activations = tf.tidy(() => withBiasAndMask(input, layer, batch.mask));
+    const activations = tf.tidy(() => withBiasAndMask(input, layer, options.appendBias ?? true, batch.mask));
     input.dispose();
     return { layer, activations, gradients: result.grads[i] as tf.Tensor2D };
   });
   return { layers: captured, loss: lossValue };
 }
 
-/** Append the bias column of ones and zero the padding rows. */
-function withBiasAndMask(input: tf.Tensor2D, layer: TrackedLayer, mask?: Uint8Array): tf.Tensor2D {
+/** Append the bias column of ones (when asked and the layer has a bias) and zero the padding rows. */
+function withBiasAndMask(
+  input: tf.Tensor2D,
+  layer: TrackedLayer,
+  appendBias: boolean,
+  mask?: Uint8Array,
+): tf.Tensor2D {
   const rows = input.shape[0];
   if (input.shape[1] !== layer.inFeatures) {
     throw new RangeError(
       `captured input of layer '${layer.name}' has width ${input.shape[1]}, expected ${layer.inFeatures}`,
     );
   }
-  let a: tf.Tensor2D = layer.bias ? tf.concat([input, tf.ones([rows, 1])], 1) : input.clone(); // [N, I]
+  let a: tf.Tensor2D = layer.bias && appendBias ? tf.concat([input, tf.ones([rows, 1])], 1) : input.clone(); // [N, I]
   if (mask) a = tf.mul(a, tf.tensor2d(Float32Array.from(mask), [rows, 1]));
   return a;
 }

@@ -1,13 +1,24 @@
 /**
- * Small float64 dense-matrix helpers over row-major Float64Array, used where the influence maths
- * needs more precision than TF.js float32 (factor rotations and the inverse-curvature products).
+ * Float64 dense-matrix helpers over row-major Float64Array, used where the influence maths needs
+ * more precision than TF.js float32 (factor rotations and the inverse-curvature products). Products
+ * go through the loaded BLAS library's dgemm when there is one, else through plain loops.
  */
+
+import { getBlas } from "../backend/blas.ts";
+
+/** Products with fewer multiply-adds than this stay in JS, where the FFI call would cost more. */
+const BLAS_MIN_WORK = 32_768;
 
 /** Row-major product C = A B with A [m, k] and B [k, n]; returns C [m, n]. */
 export function matmul(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array {
   checkLength("left operand", a, m * k);
   checkLength("right operand", b, k * n);
   const c = new Float64Array(m * n);
+  const blas = getBlas();
+  if (blas && m * k * n >= BLAS_MIN_WORK) {
+    blas.dgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n);
+    return c;
+  }
   for (let i = 0; i < m; i++) {
     const rowC = i * n;
     for (let p = 0; p < k; p++) {
@@ -31,6 +42,11 @@ export function matmulTransposed(
   checkLength("left operand", a, m * k);
   checkLength("right operand", b, n * k);
   const c = new Float64Array(m * n);
+  const blas = getBlas();
+  if (blas && m * k * n >= BLAS_MIN_WORK) {
+    blas.dgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n);
+    return c;
+  }
   for (let i = 0; i < m; i++) {
     const rowA = i * k;
     for (let j = 0; j < n; j++) {

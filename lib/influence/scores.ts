@@ -77,12 +77,11 @@ export async function* scoreChunksMany(
     }
   });
   const layers = layersByName(model.linearLayers(), queries[0].layers);
-  // P^T [I, O] per query and layer, so the projection A P^T is a plain product.
-  const transposed = queries.map((query) =>
-    query.layers.map((layer) =>
-      tf.tidy(() =>
-        tf.transpose(tf.tensor2d(layer.preconditioned, [layer.outDim, layer.inDim])) as tf.Tensor2D
-      )
+  // Per query and layer: the weight part of P transposed, [I - 1, O] (or [I, O] without a bias),
+  // and the bias column of P, [O]; A P^T is then A_w P_w^T + p_b without a column of ones in A.
+  const parts = queries.map((query) =>
+    query.layers.map((layer, i) =>
+      splitPreconditioned(layer.preconditioned, layer.outDim, layers[i].inFeatures, layers[i].bias)
     )
   );
   const batchSize = options.batchSize ?? DEFAULT_SCORE_BATCH;
@@ -90,14 +89,16 @@ export async function* scoreChunksMany(
     for (let start = 0; start < chunkIds.length; start += batchSize) {
       options.signal?.throwIfAborted();
       const ids = chunkIds.slice(start, Math.min(chunkIds.length, start + batchSize));
-      const captured = captureBatch(model, layers, chunkBatch(corpus, ids));
+      const captured = captureBatch(model, layers, chunkBatch(corpus, ids), { appendBias: false });
       let scores: Float32Array[];
       try {
-        scores = transposed.map((perLayer) => {
+        scores = parts.map((perLayer) => {
           const total = tf.tidy(() => {
             let sum: tf.Tensor = tf.zeros([ids.length * corpus.blockSize]); // [N]
             captured.layers.forEach((layer, i) => {
-              const projected = tf.matMul(layer.activations, perLayer[i]); // [N, O]
+              const { weight, bias } = perLayer[i];
+              let projected: tf.Tensor = tf.matMul(layer.activations, weight); // [N, O]
+              if (bias) projected = tf.add(projected, bias); // [N, O]
               sum = tf.add(sum, tf.sum(tf.mul(projected, layer.gradients), 1)); // [N]
             });
             return sum;
@@ -114,8 +115,28 @@ export async function* scoreChunksMany(
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
   } finally {
-    for (const tensor of transposed.flat()) tensor.dispose();
+    for (const { weight, bias } of parts.flat()) {
+      weight.dispose();
+      bias?.dispose();
+    }
   }
+}
+
+/** Split P [O, I] into its weight part transposed, [I_w, O], and its bias column, [O]. */
+function splitPreconditioned(
+  preconditioned: Float32Array,
+  outDim: number,
+  inFeatures: number,
+  hasBias: boolean,
+): { weight: tf.Tensor2D; bias: tf.Tensor1D | null } {
+  const inDim = inFeatures + (hasBias ? 1 : 0);
+  const weight = new Float32Array(inFeatures * outDim);
+  const bias = hasBias ? new Float32Array(outDim) : null;
+  for (let o = 0; o < outDim; o++) {
+    for (let j = 0; j < inFeatures; j++) weight[j * outDim + o] = preconditioned[o * inDim + j];
+    if (bias) bias[o] = preconditioned[o * inDim + inFeatures];
+  }
+  return { weight: tf.tensor2d(weight, [inFeatures, outDim]), bias: bias ? tf.tensor1d(bias) : null };
 }
 
 /** Score the given chunks and collect the result in memory. */

@@ -1,4 +1,6 @@
 import assert from "assert";
+import { loadBlas } from "../../lib/backend/blas.ts";
+import { matmul, matmulTransposed, transpose } from "../../lib/influence/dense.ts";
 import {
   applyCorrections,
   factorSetFromCovariances,
@@ -228,3 +230,23 @@ function transposeOf(m: Float64Array, n: number): Float64Array {
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[j * n + i] = m[i * n + j];
   return out;
 }
+
+Deno.test("dense products blas and loops", () => {
+  const rng = Rng.derive(13, "dense");
+  const [m, k, n] = [40, 50, 60];
+  const a = randomRows(m, k, rng);
+  const b = randomRows(k, n, rng);
+  const bt = transpose(b, k, n);
+  const expected = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let p = 0; p < k; p++) sum += a[i * k + p] * b[p * n + j];
+      expected[i * n + j] = sum;
+    }
+  }
+  const blas = loadBlas("auto", 1);
+  if (typeof blas === "string") console.log(`BLAS path not checked: ${blas}`);
+  assert.ok(relativeError(matmul(a, b, m, k, n), expected) < 1e-12);
+  assert.ok(relativeError(matmulTransposed(a, bt, m, k, n), expected) < 1e-12);
+});
