@@ -1,16 +1,20 @@
 /**
- * The corpus builder. Documents are tokenized in two streaming passes. The first pass counts tokens,
- * so each class (toxic, benign) can be trimmed to its exact token quota. The second pass emits the
- * kept documents, each followed by the end-of-text token, and cuts them into chunks of `blockSize`
- * tokens; the ragged tail is dropped. Chunks and document metadata go to a sink in batches, so memory
- * is bounded by one batch plus one token count per candidate document.
+ * The corpus builder. Documents are tokenized in two streaming passes. The first pass counts tokens
+ * and hashes each document's first row id into its split, so each class (toxic, benign) can be
+ * trimmed to its exact token quota. The second pass emits the kept documents, each followed by the
+ * end-of-text token, into one buffer per split: a split's documents are joined only with each other
+ * and cut into chunks of `blockSize` tokens, so no document straddles two splits. Chunk ids follow
+ * the order in which chunks complete, so splits interleave; the ragged tail of each split is
+ * dropped. Chunks and document metadata go to a sink in batches, so memory is bounded by one batch,
+ * one partial chunk per split and the largest document, plus a few bytes per candidate document.
  */
 
 import type { StageEvents } from "../runner/events.ts";
 import { silentEvents } from "../runner/events.ts";
 import type { Tokenizer } from "./types.ts";
 import type { CandidateDocument } from "./documents.ts";
-import { checkSplits, chunkSplit, type SplitFractions } from "./chunk_split.ts";
+import { candidateSplit, checkSplits, type SplitFractions } from "./document_split.ts";
+import { SPLIT_COUNT, SPLIT_NAMES, SplitChunker } from "./split_chunker.ts";
 
 /** A batch of consecutive chunks; arrays are row-major [chunks, blockSize]. */
 export interface ChunkBatch {
@@ -47,7 +51,7 @@ export interface CorpusBuildOptions {
   /** Share of tokens from toxic documents, in [0, 1). */
   toxicShare: number;
   splits: SplitFractions;
-  /** Seed of the chunk split hash. */
+  /** Seed of the document split hash. */
   seed: number;
   /** Chunks per emitted batch (default 1024). */
   batchChunks?: number;
@@ -74,7 +78,7 @@ export interface CorpusStats {
   peak_buffered_tokens: number;
   vocab_size: number;
   tokenizer: string;
-  /** Split fractions and seed of the chunk split hash (reused when a filtered corpus is re-chunked). */
+  /** Split fractions and seed of the document split hash (reused when a filtered corpus is re-chunked). */
   splits: SplitFractions;
   split_seed: number;
   /** Size of the corpus a filtered corpus was made from. */
@@ -150,21 +154,20 @@ export async function buildCorpusStream(
   const block = options.blockSize;
   const batchChunks = options.batchChunks ?? DEFAULT_BATCH_CHUNKS;
 
-  // Pass 1: token counts (end-of-text included) and classes.
+  // Pass 1: token counts (end-of-text included), classes and splits.
   let sizes = new Int32Array(1024);
   let toxic = new Uint8Array(1024);
+  let splitOf = new Uint8Array(1024);
   let count = 0;
   for await (const doc of documents()) {
     if (count === sizes.length) {
-      const grownSizes = new Int32Array(count * 2);
-      grownSizes.set(sizes);
-      sizes = grownSizes;
-      const grownToxic = new Uint8Array(count * 2);
-      grownToxic.set(toxic);
-      toxic = grownToxic;
+      sizes = grow(sizes, new Int32Array(count * 2));
+      toxic = grow(toxic, new Uint8Array(count * 2));
+      splitOf = grow(splitOf, new Uint8Array(count * 2));
     }
     sizes[count] = tokenizer.encode(doc.text).length + 1;
     toxic[count] = doc.toxic ? 1 : 0;
+    splitOf[count] = candidateSplit(doc, options.seed, options.splits);
     count += 1;
     if (count % SIGNAL_EVERY === 0) {
       aborted(options.signal);
@@ -187,17 +190,28 @@ export async function buildCorpusStream(
     }
   }
 
-  // Pass 2: emit kept documents as chunks.
-  const keptTotal = selection.toxicTokens + selection.benignTokens;
-  const totalChunks = Math.floor(keptTotal / block);
-  let buffer = new Int32Array(batchChunks * block + block);
-  let bufferDocs = new Int32Array(buffer.length);
-  let buffered = 0;
+  // Each split's buffer yields the whole chunks of the kept tokens of its documents.
+  const keptPerSplit = new Array<number>(SPLIT_COUNT).fill(0);
+  for (let i = 0; i < count; i++) if (selection.keep[i]) keptPerSplit[splitOf[i]] += sizes[i];
+  const targetTokens = keptPerSplit.map((tokens) => Math.floor(tokens / block) * block);
+  const totalChunks = targetTokens.reduce((sum, tokens) => sum + tokens / block, 0);
+  SPLIT_NAMES.forEach((name, code) => {
+    if (options.splits[name] > 0 && targetTokens[code] === 0) {
+      events.warning(
+        `split ${name} has fraction ${options.splits[name]} but its documents fill no chunk of ` +
+          `${block} tokens; raise data.max_tokens or data.splits.${name}`,
+      );
+    }
+  });
+
+  // Pass 2: emit kept documents into their split's buffer; complete chunks leave in batches.
+  const chunker = new SplitChunker(block, batchChunks * block);
+  const entered = new Array<number>(SPLIT_COUNT).fill(0);
   let peak = 0;
   let emittedChunks = 0;
   let nextDoc = 0;
-
-  const pendingDocs: Array<{ id: number; start: number; size: number; doc: CandidateDocument }> = [];
+  const pendingDocs: Array<{ doc: CandidateDocument; inChunks: number }> = [];
+  let firstPending = 0;
   const stats: CorpusStats = {
     documents: 0,
     tokens: 0,
@@ -217,74 +231,38 @@ export async function buildCorpusStream(
     splits: options.splits,
     split_seed: options.seed,
   };
-  const splitNames = ["train", "validation", "test"];
 
   const flushChunks = async (chunks: number) => {
     if (chunks === 0) return;
-    const split = new Uint8Array(chunks);
-    for (let c = 0; c < chunks; c++) {
-      split[c] = chunkSplit(emittedChunks + c, options.seed, options.splits);
-      stats.chunks_per_split[splitNames[split[c]]] += 1;
-    }
-    const size = chunks * block;
-    await sink.writeChunks({
-      firstChunk: emittedChunks,
-      numChunks: chunks,
-      tokens: buffer.slice(0, size),
-      docIds: bufferDocs.slice(0, size),
-      split,
-    });
-    buffer.copyWithin(0, size, buffered);
-    bufferDocs.copyWithin(0, size, buffered);
-    buffered -= size;
+    const batch = chunker.take(chunks);
+    for (const code of batch.split) stats.chunks_per_split[SPLIT_NAMES[code]] += 1;
+    await sink.writeChunks({ firstChunk: emittedChunks, ...batch });
     emittedChunks += chunks;
   };
 
-  const flushDocuments = async (final: boolean) => {
-    const emittedTokens = emittedChunks * block;
-    let ready = 0;
-    while (
-      ready < pendingDocs.length &&
-      (final || pendingDocs[ready].start + pendingDocs[ready].size <= emittedTokens)
-    ) ready++;
-    if (!final && ready < DOCUMENT_BATCH) return;
-    const batch = pendingDocs.splice(0, ready)
-      .map((entry) => ({
-        ...entry,
-        inChunks: Math.max(0, Math.min(entry.size, emittedTokens - entry.start)),
-      }))
-      .filter((entry) => entry.inChunks > 0);
-    if (batch.length === 0) return;
-    for (const entry of batch) {
-      const source =
-        (stats.sources[entry.doc.source] ??= { documents: 0, tokens: 0, toxic: entry.doc.toxic });
-      source.documents += 1;
-      source.tokens += entry.inChunks;
-      stats.documents += 1;
-      if (entry.doc.toxic) {
-        stats.toxic_documents += 1;
-        stats.toxic_tokens += entry.inChunks;
-      }
-    }
+  const flushDocuments = async () => {
+    if (pendingDocs.length === 0) return;
+    const batch = pendingDocs.splice(0, pendingDocs.length);
     await sink.writeDocuments({
-      firstDoc: batch[0].id,
+      firstDoc: firstPending,
       source: batch.map((entry) => entry.doc.source),
       toxic: Uint8Array.from(batch, (entry) => (entry.doc.toxic ? 1 : 0)),
       tokens: Int32Array.from(batch, (entry) => entry.inChunks),
-      rowId: batch.map((entry) => entry.doc.rowIds[0] ?? ""),
+      rowId: batch.map((entry) => entry.doc.rowIds[0]),
       text: batch.map((entry) => entry.doc.text),
     });
+    firstPending += batch.length;
   };
 
   let index = 0;
-  let position = 0;
   for await (const doc of documents()) {
     const i = index++;
     if (i >= count) {
       throw new Error("the document source produced more documents on the second pass than on the first");
     }
-    if (!selection.keep[i]) continue;
-    if (emittedChunks * block + buffered >= totalChunks * block) break;
+    const split = splitOf[i];
+    // A document past its split's last whole chunk would lie entirely in the dropped tail.
+    if (!selection.keep[i] || entered[split] >= targetTokens[split]) continue;
     const ids = tokenizer.encode(doc.text);
     const size = ids.length + 1;
     if (size !== sizes[i]) {
@@ -293,40 +271,49 @@ export async function buildCorpusStream(
       );
     }
     const id = nextDoc++;
-    pendingDocs.push({ id, start: position, size, doc });
-    position += size;
+    const inChunks = Math.min(size, targetTokens[split] - entered[split]);
+    entered[split] += size;
+    pendingDocs.push({ doc, inChunks });
+    countDocument(stats, doc, inChunks);
 
-    if (buffered + size > buffer.length) {
-      const grown = new Int32Array(Math.max(buffer.length * 2, buffered + size));
-      grown.set(buffer.subarray(0, buffered));
-      buffer = grown;
-      const grownDocs = new Int32Array(grown.length);
-      grownDocs.set(bufferDocs.subarray(0, buffered));
-      bufferDocs = grownDocs;
-    }
-    buffer.set(ids, buffered);
-    buffer[buffered + ids.length] = tokenizer.eotId;
-    bufferDocs.fill(id, buffered, buffered + size);
-    buffered += size;
-    peak = Math.max(peak, buffered);
+    const withEnd = new Int32Array(size);
+    withEnd.set(ids);
+    withEnd[size - 1] = tokenizer.eotId;
+    chunker.append(split, withEnd, id);
+    peak = Math.max(peak, chunker.buffered);
 
-    while (buffered >= batchChunks * block) {
-      await flushChunks(batchChunks);
-      await flushDocuments(false);
-    }
+    while (chunker.ready >= batchChunks) await flushChunks(batchChunks);
+    if (pendingDocs.length >= DOCUMENT_BATCH) await flushDocuments();
     if (id % SIGNAL_EVERY === 0) {
       aborted(options.signal);
       events.progress(emittedChunks, totalChunks, "chunks");
     }
   }
-  await flushChunks(Math.min(Math.floor(buffered / block), totalChunks - emittedChunks));
-  stats.dropped_tail_tokens = position - emittedChunks * block;
-  await flushDocuments(true);
+  await flushChunks(chunker.ready);
+  await flushDocuments();
   events.progress(emittedChunks, totalChunks, "chunks");
 
   stats.chunks = emittedChunks;
   stats.tokens = emittedChunks * block;
+  stats.dropped_tail_tokens = entered.reduce((sum, tokens) => sum + tokens, 0) - stats.tokens;
   stats.toxic_share = stats.tokens > 0 ? stats.toxic_tokens / stats.tokens : 0;
   stats.peak_buffered_tokens = peak;
   return stats;
+}
+
+function grow<T extends Int32Array | Uint8Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+/** Add a document's in-chunk tokens to the per-source and toxic counts. */
+function countDocument(stats: CorpusStats, doc: CandidateDocument, inChunks: number): void {
+  const source = (stats.sources[doc.source] ??= { documents: 0, tokens: 0, toxic: doc.toxic });
+  source.documents += 1;
+  source.tokens += inChunks;
+  stats.documents += 1;
+  if (doc.toxic) {
+    stats.toxic_documents += 1;
+    stats.toxic_tokens += inChunks;
+  }
 }

@@ -1,12 +1,18 @@
 /** Re-chunk a corpus without some of its documents (the document-filtering baselines). */
 
 import type { Corpus } from "./types.ts";
-import { chunkSplit, type SplitFractions } from "./chunk_split.ts";
+import { documentSplit, type SplitFractions } from "./document_split.ts";
 import type { CorpusStats } from "./corpus.ts";
+import { SPLIT_COUNT, SPLIT_NAMES, SplitChunker } from "./split_chunker.ts";
+
+/** Chunks taken from the chunker at a time. */
+const FILTER_BATCH_CHUNKS = 1024;
 
 /**
- * Re-chunk the tokens of the kept documents, in their original order, into chunks of the same block
- * size (the ragged tail is dropped), with splits assigned by the same seeded hash.
+ * Re-chunk the tokens of the kept documents with the corpus builder's rule. Each document keeps the
+ * split hashed from its row id. The documents of a split are joined in id order and cut into chunks
+ * of the same block size, chunk ids follow the order in which chunks complete, and the ragged tail
+ * of each split is dropped. Only a document's tokens inside the corpus chunks are used.
  * Document ids do not change: the documents table is the same, and a dropped document has 0 tokens.
  */
 export function filterCorpus(corpus: Corpus, keepDocument: (docId: number) => boolean): Corpus {
@@ -18,32 +24,62 @@ export function filterCorpus(corpus: Corpus, keepDocument: (docId: number) => bo
     );
   }
   const block = corpus.blockSize;
-  const keep = new Map<number, boolean>();
-  const kept = (docId: number) => {
-    let value = keep.get(docId);
-    if (value === undefined) keep.set(docId, value = keepDocument(docId));
-    return value;
-  };
+  const numDocs = corpus.documents.rowId.length;
+  const docSplit = Uint8Array.from(
+    corpus.documents.rowId,
+    (rowId) => documentSplit(rowId, stats.split_seed, splits),
+  );
 
-  let total = 0;
-  for (let i = 0; i < corpus.docIds.length; i++) if (kept(corpus.docIds[i])) total++;
-  const numChunks = Math.floor(total / block);
+  // Gather each document's tokens in corpus order. A document's tokens lie in chunks of its split only.
+  const offsets = new Int32Array(numDocs + 1);
+  for (let c = 0; c < corpus.numChunks; c++) {
+    for (let t = c * block; t < (c + 1) * block; t++) {
+      const docId = corpus.docIds[t];
+      const code = corpus.chunkSplit[c];
+      if (code < SPLIT_COUNT && code !== docSplit[docId]) {
+        throw new RangeError(
+          `chunk ${c} is in split ${SPLIT_NAMES[code]}, but its document ${docId} (row ` +
+            `'${corpus.documents.rowId[docId]}') hashes to split ${SPLIT_NAMES[docSplit[docId]]}; ` +
+            "the corpus was split by an older rule: rebuild it with this version of ifguide",
+        );
+      }
+      offsets[docId + 1]++;
+    }
+  }
+  for (let d = 0; d < numDocs; d++) offsets[d + 1] += offsets[d];
+  const byDocument = new Int32Array(offsets[numDocs]);
+  const cursor = offsets.slice(0, numDocs);
+  for (let i = 0; i < corpus.docIds.length; i++) byDocument[cursor[corpus.docIds[i]]++] = corpus.tokens[i];
+
+  const keptPerSplit = new Array<number>(SPLIT_COUNT).fill(0);
+  const keepFlags = new Uint8Array(numDocs);
+  for (let d = 0; d < numDocs; d++) {
+    if (offsets[d + 1] === offsets[d] || !keepDocument(d)) continue;
+    keepFlags[d] = 1;
+    keptPerSplit[docSplit[d]] += offsets[d + 1] - offsets[d];
+  }
+  const total = keptPerSplit.reduce((sum, tokens) => sum + tokens, 0);
+  const numChunks = keptPerSplit.reduce((sum, tokens) => sum + Math.floor(tokens / block), 0);
   const tokens = new Int32Array(numChunks * block);
   const docIds = new Int32Array(numChunks * block);
-  let at = 0;
-  for (let i = 0; i < corpus.docIds.length && at < tokens.length; i++) {
-    if (!kept(corpus.docIds[i])) continue;
-    tokens[at] = corpus.tokens[i];
-    docIds[at] = corpus.docIds[i];
-    at++;
-  }
   const chunkSplits = new Uint8Array(numChunks);
   const perSplit: Record<string, number> = { train: 0, validation: 0, test: 0 };
-  const names = ["train", "validation", "test"];
-  for (let c = 0; c < numChunks; c++) {
-    chunkSplits[c] = chunkSplit(c, stats.split_seed, splits);
-    perSplit[names[chunkSplits[c]]]++;
+  const chunker = new SplitChunker(block, FILTER_BATCH_CHUNKS * block);
+  let emitted = 0;
+  const drain = () => {
+    const batch = chunker.take(chunker.ready);
+    tokens.set(batch.tokens, emitted * block);
+    docIds.set(batch.docIds, emitted * block);
+    chunkSplits.set(batch.split, emitted);
+    for (const code of batch.split) perSplit[SPLIT_NAMES[code]]++;
+    emitted += batch.numChunks;
+  };
+  for (let d = 0; d < numDocs; d++) {
+    if (!keepFlags[d]) continue;
+    chunker.append(docSplit[d], byDocument.subarray(offsets[d], offsets[d + 1]), d);
+    if (chunker.ready >= FILTER_BATCH_CHUNKS) drain();
   }
+  drain();
 
   const docTokens = new Int32Array(corpus.documents.tokens.length);
   for (let i = 0; i < docIds.length; i++) docTokens[docIds[i]]++;

@@ -57,7 +57,16 @@ export {
   type DocumentBatch,
   selectDocuments,
 } from "./corpus.ts";
-export { checkSplits, chunkSplit, type SplitFractions, splitName } from "./chunk_split.ts";
+export {
+  candidateSplit,
+  checkSplits,
+  documentSplit,
+  type SplitFractions,
+  splitName,
+  splitOfUnit,
+  textsInSplit,
+} from "./document_split.ts";
+export { SPLIT_COUNT, SPLIT_NAMES, SplitChunker, type TakenChunks } from "./split_chunker.ts";
 export {
   ArrowBatchFile,
   CORPUS_FILES,

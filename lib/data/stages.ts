@@ -2,7 +2,8 @@
  * Stage definitions of the data part of the pipeline:
  * documents (sources -> candidate pool) -> tokenizer (pool -> Tokenizer) -> corpus (pool + tokenizer
  * -> Corpus), and the independent prompt-set and query-set stages. Every config carries `split_seed`
- * (the spec seed): all stages must use the same one, or the role splits would differ between them.
+ * (the spec seed): all stages must use the same one, or the role splits and the document splits
+ * (train, validation, test) would differ between them.
  */
 
 import type { StageDefinition } from "../runner/stage.ts";
@@ -14,6 +15,7 @@ import { loadTokenizer, saveTokenizer, TOKENIZER_FILE } from "./tokenizer/io.ts"
 import { trainTokenizer } from "./tokenizer/train.ts";
 import { loadGpt2Tokenizer } from "./tokenizer/gpt2.ts";
 import { buildCorpusStream } from "./corpus.ts";
+import { textsInSplit } from "./document_split.ts";
 import { CORPUS_FILES, CorpusArrowWriter, readCorpus, writeCorpus, writeCorpusStats } from "./corpus_io.ts";
 import { buildPromptSets, type EvaluationPromptSets } from "./prompts.ts";
 import { buildQuerySets } from "./queries.ts";
@@ -22,7 +24,7 @@ import { exists } from "../util/atomic.ts";
 import { formatCorpusStats } from "./stats_format.ts";
 
 /** Version of every data stage; part of the cache keys. */
-export const DATA_STAGE_VERSION = "1";
+export const DATA_STAGE_VERSION = "2";
 
 /** Config of the documents stage. */
 export interface DocumentsConfig {
@@ -50,11 +52,16 @@ export const documentsStage: StageDefinition<DocumentsConfig, Record<string, nev
 /** Config of the tokenizer stage. */
 export interface TokenizerConfig {
   tokenizer: TokenizerSpec;
+  /** Split fractions of the document split hash. The BPE learns only from the train split. */
+  splits: DataSpec["splits"];
+  /** Seed of the document split hash (the spec seed, as in the corpus stage). */
+  split_seed: number;
 }
 
 /**
- * Trains a byte-level BPE on the candidate documents (all of them are corpus-role text, in seeded
- * random order, so a `train_chars` prefix is a random sample), or loads GPT-2.
+ * Trains a byte-level BPE on the candidate documents whose split is `train` (the corpus stage gives
+ * every document the same split), so held-out text never shapes the vocabulary. The pool is in seeded
+ * random order, so a `train_chars` prefix is a random sample. A GPT-2 tokenizer is loaded instead.
  */
 export const tokenizerStage: StageDefinition<TokenizerConfig, { documents: DocumentPool }, Tokenizer> = {
   name: "tokenizer",
@@ -64,15 +71,27 @@ export const tokenizerStage: StageDefinition<TokenizerConfig, { documents: Docum
     save: (dir, tokenizer) => saveTokenizer(`${dir}/${TOKENIZER_FILE}`, tokenizer),
     load: (dir) => loadTokenizer(`${dir}/${TOKENIZER_FILE}`),
   },
-  run(context, config, inputs) {
-    if (config.tokenizer.kind === "gpt2") return loadGpt2Tokenizer();
-    const tokenizer = trainTokenizer(inputs.documents.documents.map((doc) => doc.text), {
+  async run(context, config, inputs) {
+    if (config.tokenizer.kind === "gpt2") return await loadGpt2Tokenizer();
+    const texts = textsInSplit(inputs.documents.documents, "train", config.split_seed, config.splits);
+    if (texts.length === 0) {
+      throw new RangeError(
+        `none of the ${inputs.documents.documents.length} candidate documents is in the train split ` +
+          `(data.splits ${JSON.stringify(config.splits)}), so the tokenizer has no text to learn from; ` +
+          "raise data.splits.train or data.max_tokens",
+      );
+    }
+    context.events.log(
+      `tokenizer: training on ${texts.length} of ${inputs.documents.documents.length} candidate documents ` +
+        "(train split)",
+    );
+    const tokenizer = trainTokenizer(texts, {
       vocabSize: config.tokenizer.vocab_size,
       maxChars: config.tokenizer.train_chars,
       onProgress: (done, total) => context.events.progress(done, total, "merges"),
     });
     context.events.metric("vocab_size", tokenizer.vocabSize);
-    return Promise.resolve(tokenizer);
+    return tokenizer;
   },
 };
 

@@ -71,11 +71,11 @@ export async function buildPlan(spec: Spec): Promise<Plan> {
     config: { data: spec.data, split_seed: splitSeed },
     fingerprints,
   });
+  const { toxic_share, max_tokens, block_size, splits } = spec.data;
   const tokenizer = builder.add("tokenizer", tokenizerStage, {
-    config: { tokenizer: spec.tokenizer },
+    config: { tokenizer: spec.tokenizer, splits, split_seed: splitSeed },
     inputs: { documents },
   });
-  const { toxic_share, max_tokens, block_size, splits } = spec.data;
   const corpus = builder.add("corpus", corpusStage, {
     config: { data: { toxic_share, max_tokens, block_size, splits }, split_seed: splitSeed },
     inputs: { documents, tokenizer },

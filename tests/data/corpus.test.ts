@@ -6,7 +6,9 @@ import {
   type ChunkBatch,
   CorpusArrowWriter,
   type CorpusSink,
+  type CorpusStats,
   type DocumentBatch,
+  documentSplit,
   filterCorpus,
   readChunkBatches,
   readCorpus,
@@ -58,20 +60,32 @@ Deno.test("corpus provenance aligned", async () => {
   assert.equal(corpus.numChunks, stats.chunks);
   assert.equal(corpus.tokens.length, corpus.numChunks * BLOCK);
 
-  // Document ids never decrease, and each document's token run decodes to its text plus end-of-text.
+  // Along the chunks of one split, document ids never decrease, and each document's token run
+  // decodes to its text plus end-of-text.
   const runs = new Map<number, number[]>();
-  for (let i = 0; i < corpus.docIds.length; i++) {
-    if (i > 0) assert.ok(corpus.docIds[i] >= corpus.docIds[i - 1]);
-    const run = runs.get(corpus.docIds[i]) ?? [];
-    run.push(corpus.tokens[i]);
-    runs.set(corpus.docIds[i], run);
+  const lastOfSplit = [-1, -1, -1];
+  const runSplit = new Map<number, number>();
+  for (let c = 0; c < corpus.numChunks; c++) {
+    const split = corpus.chunkSplit[c];
+    for (let i = c * BLOCK; i < (c + 1) * BLOCK; i++) {
+      const docId = corpus.docIds[i];
+      assert.ok(
+        docId >= lastOfSplit[split],
+        `document ${docId} after ${lastOfSplit[split]} in split ${split}`,
+      );
+      lastOfSplit[split] = docId;
+      const run = runs.get(docId) ?? [];
+      run.push(corpus.tokens[i]);
+      runs.set(docId, run);
+      assert.equal(runSplit.get(docId) ?? split, split, `document ${docId} straddles two splits`);
+      runSplit.set(docId, split);
+    }
   }
-  const last = corpus.docIds[corpus.docIds.length - 1];
-  assert.equal(runs.size, last + 1);
-  assert.equal(corpus.documents.text.length, last + 1);
+  // Every document in the table has tokens in the chunks.
+  assert.equal(runs.size, corpus.documents.text.length);
   for (const [docId, run] of runs) {
     assert.equal(corpus.documents.tokens[docId], run.length);
-    if (docId === last) continue; // may be cut by the dropped tail
+    if (lastOfSplit.includes(docId)) continue; // may be cut by its split's dropped tail
     assert.equal(run[run.length - 1], tokenizer.eotId, `document ${docId} must end with end-of-text`);
     assert.equal(tokenizer.decode(run.slice(0, -1)), corpus.documents.text[docId]);
   }
@@ -83,7 +97,8 @@ Deno.test("corpus provenance aligned", async () => {
   const largestToxicDoc = Math.max(
     ...Array.from(runs).filter(([d]) => corpus.documents.toxic[d]).map(([, r]) => r.length),
   );
-  assert.ok(Math.abs(toxicTokens - spec.toxic_share * spec.max_tokens) <= largestToxicDoc + BLOCK);
+  // Three ragged tails are dropped, one per split.
+  assert.ok(Math.abs(toxicTokens - spec.toxic_share * spec.max_tokens) <= largestToxicDoc + 3 * BLOCK);
   assert.equal(
     stats.chunks_per_split.train + stats.chunks_per_split.validation + stats.chunks_per_split.test,
     stats.chunks,
@@ -129,11 +144,23 @@ Deno.test("corpus built in batches", async () => {
   chunkBatches.forEach((batch, i) =>
     i > 0 && assert.equal(batch.firstChunk, chunkBatches[i - 1].firstChunk + chunkBatches[i - 1].numChunks)
   );
-  // Buffered tokens stay below one batch plus the largest document.
+  // Buffered tokens stay below one batch, one partial chunk per split and the largest document.
   const largest = Math.max(...pool.documents.map((doc) => tokenizer.encode(doc.text).length + 1));
-  assert.ok(stats.peak_buffered_tokens <= batchChunks * BLOCK + largest);
+  assert.ok(stats.peak_buffered_tokens <= batchChunks * BLOCK + 3 * BLOCK + largest);
   assert.ok(stats.peak_buffered_tokens < stats.tokens / 4);
   assert.equal(documentBatches.reduce((sum, batch) => sum + batch.source.length, 0), stats.documents);
+
+  // Chunk order does not depend on the batch size: a build in batches of 16 contains the same chunks.
+  const dir = await Deno.makeTempDir();
+  await build(dir, () => pool.documents, 16);
+  const other = await readCorpus(dir);
+  const concat = (parts: Int32Array[]) => Int32Array.from(parts.flatMap((part) => Array.from(part)));
+  assert.deepEqual(concat(chunkBatches.map((batch) => batch.tokens)), other.tokens);
+  assert.deepEqual(concat(chunkBatches.map((batch) => batch.docIds)), other.docIds);
+  assert.deepEqual(
+    Uint8Array.from(chunkBatches.flatMap((batch) => Array.from(batch.split))),
+    other.chunkSplit,
+  );
 });
 
 Deno.test("corpus deterministic bytes", async () => {
@@ -185,13 +212,34 @@ Deno.test("filterCorpus drops documents", async () => {
   const corpus = await readCorpus(dir);
   const filtered = filterCorpus(corpus, (docId) => corpus.documents.toxic[docId] === 0);
   assert.equal(filtered.blockSize, corpus.blockSize);
-  const kept: number[] = [];
-  for (let i = 0; i < corpus.tokens.length; i++) {
-    if (corpus.documents.toxic[corpus.docIds[i]] === 0) kept.push(corpus.tokens[i]);
+  // Per split, the filtered chunks hold the kept tokens of that split in corpus order, less a
+  // ragged tail shorter than one chunk.
+  let chunks = 0;
+  for (const code of [0, 1, 2]) {
+    const keptTokens: number[] = [];
+    for (let c = 0; c < corpus.numChunks; c++) {
+      if (corpus.chunkSplit[c] !== code) continue;
+      for (let i = c * BLOCK; i < (c + 1) * BLOCK; i++) {
+        if (corpus.documents.toxic[corpus.docIds[i]] === 0) keptTokens.push(corpus.tokens[i]);
+      }
+    }
+    const got: number[] = [];
+    for (let c = 0; c < filtered.numChunks; c++) {
+      if (filtered.chunkSplit[c] === code) got.push(...filtered.tokens.subarray(c * BLOCK, (c + 1) * BLOCK));
+    }
+    assert.equal(got.length, Math.floor(keptTokens.length / BLOCK) * BLOCK, `split ${code}`);
+    assert.deepEqual(got, keptTokens.slice(0, got.length), `split ${code}`);
+    chunks += got.length / BLOCK;
   }
-  assert.equal(filtered.numChunks, Math.floor(kept.length / BLOCK));
-  assert.deepEqual(Array.from(filtered.tokens), kept.slice(0, filtered.numChunks * BLOCK));
-  for (const docId of filtered.docIds) assert.equal(filtered.documents.toxic[docId], 0);
+  assert.equal(filtered.numChunks, chunks);
+  // Every token's document is kept and in the split of its chunk.
+  const stats = corpus.stats as unknown as CorpusStats;
+  for (let i = 0; i < filtered.docIds.length; i++) {
+    const docId = filtered.docIds[i];
+    assert.equal(filtered.documents.toxic[docId], 0);
+    const split = documentSplit(filtered.documents.rowId[docId], stats.split_seed, stats.splits);
+    assert.equal(filtered.chunkSplit[Math.floor(i / BLOCK)], split);
+  }
   assert.equal((filtered.stats as { toxic_tokens: number }).toxic_tokens, 0);
   // A filtered corpus survives a save and load, dropped documents included.
   const saved = await Deno.makeTempDir();
@@ -209,7 +257,7 @@ Deno.test("filterCorpus drops documents", async () => {
   await writeCorpus(excludedDir, excluded);
   assert.deepEqual((await readCorpus(excludedDir)).chunkSplit, excluded.chunkSplit);
 
-  // Splits follow the same hash: a corpus that keeps everything gets the same split codes.
+  // Splits follow the same rule: a corpus that keeps everything is rebuilt unchanged.
   const same = filterCorpus(corpus, () => true);
   assert.deepEqual(same.chunkSplit, corpus.chunkSplit);
   assert.deepEqual(same.tokens, corpus.tokens);

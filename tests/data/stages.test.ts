@@ -19,6 +19,8 @@ Deno.test("data stages run and reload", async () => {
   const tokContext = await testContext();
   const tokenizer = await tokenizerStage.run(tokContext, {
     tokenizer: { kind: "bpe", vocab_size: 600, train_chars: 200_000 },
+    splits: data.splits,
+    split_seed: TEST_SEED,
   }, { documents });
   await tokenizerStage.codec.save(tokContext.outputDir, tokenizer);
   const tokenizerBack = await tokenizerStage.codec.load(tokContext.outputDir);
