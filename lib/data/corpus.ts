@@ -204,8 +204,8 @@ export async function buildCorpusStream(
     }
   });
 
-  // Pass 2: emit kept documents into their split's buffer; complete chunks leave in batches.
-  const chunker = new SplitChunker(block, batchChunks * block);
+  // Pass 2: append kept documents to their split's buffer and write complete chunks in batches.
+  const chunker = new SplitChunker(block);
   const entered = new Array<number>(SPLIT_COUNT).fill(0);
   let peak = 0;
   let emittedChunks = 0;

@@ -64,7 +64,7 @@ export function filterCorpus(corpus: Corpus, keepDocument: (docId: number) => bo
   const docIds = new Int32Array(numChunks * block);
   const chunkSplits = new Uint8Array(numChunks);
   const perSplit: Record<string, number> = { train: 0, validation: 0, test: 0 };
-  const chunker = new SplitChunker(block, FILTER_BATCH_CHUNKS * block);
+  const chunker = new SplitChunker(block);
   let emitted = 0;
   const drain = () => {
     const batch = chunker.take(chunker.ready);
