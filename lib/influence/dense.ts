@@ -9,7 +9,7 @@ import { getBlas } from "../backend/blas.ts";
 /** Products with fewer multiply-adds than this stay in JS, where the FFI call would cost more. */
 const BLAS_MIN_WORK = 32_768;
 
-/** Row-major product C = A B with A [m, k] and B [k, n]; returns C [m, n]. */
+/** Multiply row-major A [m, k] by B [k, n] and return C = A B, [m, n]. */
 export function matmul(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array {
   checkLength("left operand", a, m * k);
   checkLength("right operand", b, k * n);
@@ -31,7 +31,7 @@ export function matmul(a: Float64Array, b: Float64Array, m: number, k: number, n
   return c;
 }
 
-/** Row-major product C = A B^T with A [m, k] and B [n, k]; returns C [m, n]. */
+/** Multiply row-major A [m, k] by the transpose of B [n, k] and return C = A B^T, [m, n]. */
 export function matmulTransposed(
   a: Float64Array,
   b: Float64Array,

@@ -77,8 +77,8 @@ export async function* scoreChunksMany(
     }
   });
   const layers = layersByName(model.linearLayers(), queries[0].layers);
-  // Per query and layer: the weight part of P transposed, [I - 1, O] (or [I, O] without a bias),
-  // and the bias column of P, [O]; A P^T is then A_w P_w^T + p_b without a column of ones in A.
+  // Per query and layer: the weight part of P transposed and the bias column of P. Then
+  // A P^T = A_w P_w^T + p_b, so A needs no column of ones.
   const parts = queries.map((query) =>
     query.layers.map((layer, i) =>
       splitPreconditioned(layer.preconditioned, layer.outDim, layers[i].inFeatures, layers[i].bias)
