@@ -223,12 +223,29 @@ export interface FluencyInputs extends ModelInput {
   corpus: Corpus;
 }
 
-/** Test-split chunks of a corpus as [chunks, blockSize] tokens, the first `limit` of them (0: all). */
-export function testChunks(corpus: Corpus, limit: number): Int32Array {
+/** Ids of the first `limit` test-split chunks (0: all). */
+function testChunkIds(corpus: Corpus, limit: number): number[] {
   const picked: number[] = [];
   for (let c = 0; c < corpus.numChunks && (limit === 0 || picked.length < limit); c++) {
     if (corpus.chunkSplit[c] === SPLIT_CODES.test) picked.push(c);
   }
+  return picked;
+}
+
+/** Mask over `testChunks(corpus, limit)` tokens: 1 where the token belongs to a benign document. */
+export function benignTokenMask(corpus: Corpus, limit: number): Uint8Array {
+  const T = corpus.blockSize;
+  const picked = testChunkIds(corpus, limit);
+  const mask = new Uint8Array(picked.length * T);
+  picked.forEach((c, i) => {
+    for (let t = 0; t < T; t++) mask[i * T + t] = corpus.documents.toxic[corpus.docIds[c * T + t]] ? 0 : 1;
+  });
+  return mask;
+}
+
+/** Test-split chunks of a corpus as [chunks, blockSize] tokens, the first `limit` of them (0: all). */
+export function testChunks(corpus: Corpus, limit: number): Int32Array {
+  const picked = testChunkIds(corpus, limit);
   const out = new Int32Array(picked.length * corpus.blockSize);
   picked.forEach((c, i) =>
     out.set(corpus.tokens.subarray(c * corpus.blockSize, (c + 1) * corpus.blockSize), i * corpus.blockSize)
@@ -239,7 +256,7 @@ export function testChunks(corpus: Corpus, limit: number): Int32Array {
 /** Perplexity on held-out corpus chunks and LAMBADA accuracy under the last-token and last-word rules. */
 export const fluencyStage: StageDefinition<FluencyConfig, FluencyInputs, MetricRow[]> = {
   name: "fluency",
-  version: "1",
+  version: "2",
   usesBackend: true,
   codec: metricsCodec,
   run(context, config, inputs) {
@@ -250,20 +267,35 @@ export const fluencyStage: StageDefinition<FluencyConfig, FluencyInputs, MetricR
       if (chunks.length === 0) {
         throw new Error("the corpus has no test-split chunks; give data.splits.test a share above 0");
       }
-      const ppl = await perplexity(
+      // The main perplexity counts only tokens of benign documents: a detoxified model is meant to
+      // assign toxic text a low probability, so toxic test documents would count against it.
+      const benign = benignTokenMask(inputs.corpus, config.perplexityChunks);
+      const progress = (done: number, total: number) =>
+        context.events.progress(done, total, "chunks", "perplexity");
+      const T = inputs.corpus.blockSize;
+      const benignPpl = await perplexity(
         model,
         chunks,
-        inputs.corpus.blockSize,
+        T,
         config.batchSize,
         context.signal,
-        (done, total) => context.events.progress(done, total, "chunks", "perplexity"),
+        progress,
+        benign,
       );
+      const allPpl = await perplexity(model, chunks, T, config.batchSize, context.signal, progress);
       rows.push({
         ...labels,
         promptSet: "corpus_test",
         metric: "perplexity",
-        value: ppl.perplexity,
-        n: ppl.tokens,
+        value: benignPpl.perplexity,
+        n: benignPpl.tokens,
+      });
+      rows.push({
+        ...labels,
+        promptSet: "corpus_test",
+        metric: "perplexity_all",
+        value: allPpl.perplexity,
+        n: allPpl.tokens,
       });
 
       if (config.lambada > 0) {

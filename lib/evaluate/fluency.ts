@@ -25,8 +25,9 @@ export interface PerplexityResult {
 }
 
 /**
- * Perplexity exp(mean token NLL) over chunks [numChunks, T] of equal length (every next-token term of
- * every chunk counts once). Checks `signal` between batches.
+ * Perplexity exp(mean token NLL) over chunks [numChunks, T] of equal length. Every next-token term
+ * counts once, or, with `include` ([numChunks * T], 1 = count), only the terms whose target token is
+ * included. Checks `signal` between batches.
  */
 export async function perplexity(
   model: EvalLanguageModel,
@@ -35,6 +36,7 @@ export async function perplexity(
   batchSize: number,
   signal?: AbortSignal,
   onBatch?: (done: number, total: number) => void,
+  include?: Uint8Array,
 ): Promise<PerplexityResult> {
   if (time < 2 || chunks.length % time !== 0) {
     throw new RangeError(
@@ -48,11 +50,17 @@ export async function perplexity(
     signal?.throwIfAborted();
     const batch = Math.min(batchSize, numChunks - start);
     const nll = await model.tokenNll(chunks.subarray(start * time, (start + batch) * time), batch, time); // [B, T-1]
-    for (let i = 0; i < nll.length; i++) sum += nll[i];
-    count += nll.length;
+    for (let i = 0; i < nll.length; i++) {
+      // Entry (b, j) of nll predicts token j + 1 of chunk start + b.
+      const b = Math.floor(i / (time - 1));
+      const target = (start + b) * time + (i % (time - 1)) + 1;
+      if (include && !include[target]) continue;
+      sum += nll[i];
+      count += 1;
+    }
     onBatch?.(start + batch, numChunks);
   }
-  const meanNll = sum / count;
+  const meanNll = count > 0 ? sum / count : Number.NaN;
   return { perplexity: Math.exp(meanNll), meanNll, tokens: count, chunks: numChunks };
 }
 

@@ -198,6 +198,9 @@ Deno.test("GPT adapter uniform perplexity and fluency stage", async () => {
     numChunks: 6,
     tokens: Int32Array.from({ length: 6 * blockSize }, () => 1 + rng.int(26)),
     chunkSplit: Uint8Array.from([0, 2, 2, 1, 2, 0]),
+    // The first half of every chunk is benign document 0, the second half toxic document 1.
+    docIds: Int32Array.from({ length: 6 * blockSize }, (_, i) => (i % blockSize < blockSize / 2 ? 0 : 1)),
+    documents: { toxic: Uint8Array.from([0, 1]) },
   } as unknown as Corpus;
   const rows = await fluencyStage.run(await context(), {
     perplexityChunks: 2,
@@ -208,9 +211,13 @@ Deno.test("GPT adapter uniform perplexity and fluency stage", async () => {
   }, { model, tokenizer: letters, corpus });
   const ppl = rows.find((row) => row.metric === "perplexity")!;
   assert.ok(Math.abs(ppl.value / CONFIG.vocab_size - 1) < UNIFORM_TOLERANCE, `perplexity ${ppl.value}`);
-  assert.equal(ppl.n, 2 * (blockSize - 1));
+  // Benign targets are positions 1 .. blockSize/2 - 1 of each of the 2 test chunks.
+  assert.equal(ppl.n, 2 * (blockSize / 2 - 1));
+  const pplAll = rows.find((row) => row.metric === "perplexity_all")!;
+  assert.ok(Math.abs(pplAll.value / CONFIG.vocab_size - 1) < UNIFORM_TOLERANCE, `perplexity ${pplAll.value}`);
+  assert.equal(pplAll.n, 2 * (blockSize - 1));
   const metrics = rows.map((row) => row.metric).sort();
-  assert.deepEqual(metrics, ["lambada_last_token", "lambada_last_word", "perplexity"]);
+  assert.deepEqual(metrics, ["lambada_last_token", "lambada_last_word", "perplexity", "perplexity_all"]);
   // Argmax of uniform logits is token 0 (end-of-text), which never appears in a passage.
   for (const row of rows.filter((r) => r.promptSet === "lambada")) assert.equal(row.value, 0);
   gpt.dispose();
