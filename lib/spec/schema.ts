@@ -232,8 +232,10 @@ const DPO = object({
     default: "paradetox",
   }),
   beta: number("DPO temperature", { exclusiveMin: 0, default: 0.1 }),
-  lr: number("DPO learning rate", { exclusiveMin: 0, default: 1e-4 }),
-  steps: positive("DPO optimizer steps", 200),
+  // At 1e-4 a 1M-parameter model drifted 4.3 nats per token from its reference in 200 steps and its
+  // perplexity rose 18-fold; 1e-5 for 100 steps kept the drift near 0.05 nats.
+  lr: number("DPO learning rate", { exclusiveMin: 0, default: 1e-5 }),
+  steps: positive("DPO optimizer steps", 100),
   batch_size: positive("Preference pairs per step", 16),
   max_pairs: positive("Preference pairs drawn from the source", 4000),
 }, "Direct preference optimisation settings");

@@ -63,7 +63,7 @@ Deno.test("extends: child keys deep-merge over parent", async () => {
   assert.equal(spec.data.sources.length, 3);
   assert.deepEqual(spec.arms.map((arm) => arm.name), ["none", "ifguide", "dpo", "rad"]);
   assert.equal(spec.arms[2].dpo.beta, 0.2);
-  assert.equal(spec.arms[2].dpo.steps, 200);
+  assert.equal(spec.arms[2].dpo.steps, 100);
   assert.equal(spec.arms[3].decoding, "rad");
   assert.deepEqual(loaded.files, [join(GOOD_DIR, "child.yaml"), join(GOOD_DIR, "base.yaml")]);
 });
@@ -152,7 +152,7 @@ Deno.test("sweep: grid order and shorthand arms", async () => {
   const pairs = loaded.runs.map((run) => [run.spec.arms[2].dpo.beta, run.spec.selection.window]);
   assert.deepEqual(pairs, [[0.1, 0], [0.1, 1], [0.1, 2], [0.2, 0], [0.2, 1], [0.2, 2]]);
   assert.equal(loaded.runs[0].spec.arms[2].kind, "dpo");
-  assert.equal(loaded.runs[0].spec.arms[2].dpo.steps, 200);
+  assert.equal(loaded.runs[0].spec.arms[2].dpo.steps, 100);
 });
 
 Deno.test("sweep: element of a defaulted list", async () => {
