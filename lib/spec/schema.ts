@@ -93,10 +93,17 @@ const DATA = object({
   }),
   block_size: integer("Tokens per training chunk", { min: 8, max: 131072, default: 128 }),
   splits: object({
-    train: number("Fraction of chunks in the training split", { exclusiveMin: 0, max: 1, default: 0.95 }),
-    validation: probability("Fraction of chunks in the validation split", 0.025),
-    test: probability("Fraction of chunks in the test split", 0.025),
-  }, "Fractions of chunks per split; they must sum to 1"),
+    train: number("Expected fraction of documents (so about that of chunks) in the training split", {
+      exclusiveMin: 0,
+      max: 1,
+      default: 0.95,
+    }),
+    validation: probability(
+      "Expected fraction of documents (so about that of chunks) in the validation split",
+      0.025,
+    ),
+    test: probability("Expected fraction of documents (so about that of chunks) in the test split", 0.025),
+  }, "Split fractions, assigned per document by a seeded hash; they must sum to 1"),
   roots: list(
     string("A directory, absolute or relative to the project root", { minLength: 1 }),
     "Directories outside the project that user files may be read from",

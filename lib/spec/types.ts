@@ -45,7 +45,7 @@ export interface DataSpec {
   max_tokens: number;
   /** Tokens per training chunk. */
   block_size: number;
-  /** Fractions of chunks in each split; they sum to 1. */
+  /** Expected fractions of documents in each split (a seeded hash per document); they sum to 1. */
   splits: { train: number; validation: number; test: number };
   /** Directories outside the project that a spec may read user files from. */
   roots: string[];
