@@ -264,6 +264,9 @@ async function runChild(
  * Compute one node in a child process running `run SPEC --child --only NODE`. The node's inputs are
  * cached by then, and the child recomputes exactly that node. Its JSON events go to the parent's sink,
  * except stage start and end, which the parent emits itself.
+ *
+ * NOTE: each child loads the sources from disk when it starts, so editing the code during a run
+ * changes the stages that have not started yet (their keys may then differ from the parent's plan).
  */
 async function spawnNode(
   id: string,
