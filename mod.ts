@@ -1,7 +1,7 @@
 /**
  * ifguide: influence-function-guided detoxification experiments in Deno and TensorFlow.js.
  *
- * The top-level functions cover the common path (load a spec, plan it, run it); each stage library is
+ * The top-level functions cover the common path: load a spec, plan it, run it. Each stage library is
  * also exported as a namespace, so a script or notebook can call one step directly:
  *
  * ```ts

@@ -4,7 +4,7 @@ import type { Plan } from "./graph.ts";
 import type { ArtifactStore } from "../runner/store.ts";
 
 /**
- * One line per node: id, stage, short key, whether its artifact is cached, and for sweeps the
+ * Render one line per node: id, stage, short key, whether its artifact is cached, and for sweeps the
  * points that share it. A header lists the sweep points.
  */
 export async function formatPlan(

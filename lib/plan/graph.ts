@@ -1,7 +1,7 @@
 /**
  * The plan: a graph of stage nodes in dependency order. Each node's key is the SHA-256 of its stage
- * name and version, its resolved config, its seed, the keys of its inputs and the fingerprints of the
- * data files it reads, so a node's artifact is reused exactly when none of those changed.
+ * name and version, resolved config, seed, input keys and the fingerprints of the data files it reads.
+ * A node's artifact is therefore reused exactly when none of those changed.
  */
 
 import { hashJson } from "../util/hash.ts";
@@ -140,7 +140,7 @@ export function mergePlans(plans: Plan[]): Plan {
   return { nodes: merged };
 }
 
-/** The nodes needed to produce the given nodes (themselves and all their ancestors), in plan order. */
+/** Collect the nodes needed to produce the given nodes: themselves and all their ancestors. */
 export function ancestorsOf(plan: Plan, ids: Iterable<string>): Set<string> {
   const byId = new Map(plan.nodes.map((node) => [node.id, node]));
   const needed = new Set<string>();

@@ -119,7 +119,7 @@ export async function buildPlan(spec: Spec): Promise<Plan> {
   return await builder.build();
 }
 
-/** The resolved model shape of a `models` entry, with the tokenizer's vocabulary. */
+/** Resolve the model shape of a `models` entry, with the tokenizer's vocabulary. */
 export function modelConfig(spec: Spec, name: string): ModelConfig {
   const model = spec.models[name];
   if (!model) {
@@ -160,7 +160,7 @@ function noneArm(model: string): ArmSpec {
   };
 }
 
-/** The arm-data node of an arm; arms whose data does not depend on their own settings share one. */
+/** Add (or reuse) the arm-data node of an arm. Arms whose data ignores their own settings share one. */
 function dataNode(builder: PlanBuilder, spec: Spec, shared: SharedNodes, arm: ArmSpec): string {
   const definition = ARM_REGISTRY[arm.kind];
   const inputs: Record<string, string> = { corpus: shared.corpus };
@@ -258,7 +258,11 @@ function scoreTable(inputs: Record<string, unknown>): Record<string, unknown> {
 
 /** Arms in dependency order: kinds that others start from (none, ifguide) first. */
 function orderArms(arms: ArmSpec[]): ArmSpec[] {
-  const rank = (arm: ArmSpec) => (arm.kind === "none" ? 0 : arm.kind === "ifguide" ? 1 : 2);
+  const rank = (arm: ArmSpec) => {
+    if (arm.kind === "none") return 0;
+    if (arm.kind === "ifguide") return 1;
+    return 2;
+  };
   return [...arms].sort((a, b) => rank(a) - rank(b));
 }
 

@@ -21,7 +21,7 @@ export interface StoredPlan {
   }>;
 }
 
-/** A run id sortable by time, unique per process: `20261204-213005-4711` (UTC time, then the pid). */
+/** Make a run id sortable by time and unique per process: `20261204-213005-4711` (UTC time, then pid). */
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   return `${stamp}-${Deno.pid}`;

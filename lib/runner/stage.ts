@@ -6,7 +6,7 @@
 
 import type { StageEvents } from "./events.ts";
 
-/** What a running stage may use besides its config and inputs. */
+/** Services a running stage may use besides its config and inputs. */
 export interface StageContext {
   /** Progress, metrics and log lines for this plan node. */
   events: StageEvents;

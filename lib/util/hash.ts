@@ -37,7 +37,7 @@ export async function sha256File(path: string): Promise<string> {
 }
 
 /**
- * A fast, non-cryptographic 32-bit hash (FNV-1a) of a string, for seeded splits and feature hashing
+ * Hash a string with FNV-1a (fast, 32-bit, not cryptographic), for seeded splits and feature hashing
  * where SHA-256 would be too slow per row.
  */
 export function fnv1a32(text: string, seed = 0): number {

@@ -1,7 +1,7 @@
 /**
  * Seeded random numbers. Every random draw in ifguide comes from an `Rng` derived from the spec seed
- * and a label (the stage key, a prompt index), never from `Math.random`, so runs are reproducible and
- * independent of batch sizes and of the order in which stages run.
+ * and a label (a node id, a prompt index), never from `Math.random`. Runs are therefore reproducible
+ * and independent of batch sizes and of the order in which stages run.
  */
 
 import { fnv1a32 } from "./hash.ts";
