@@ -1,5 +1,6 @@
 /** Fingerprints of the data a plan reads, so cache keys change when shipped or user data change. */
 
+import { createHash } from "node:crypto";
 import type { DataSpec } from "../spec/types.ts";
 import { canonicalJson, sha256File, sha256Hex } from "../util/hash.ts";
 import { ROLE_PRECEDENCE, ROLE_TABLES, TOXIGEN_VALIDATION_GROUPS } from "./roles.ts";
@@ -29,4 +30,20 @@ export async function userFileFingerprints(data: DataSpec): Promise<Record<strin
     if (source.dataset === "file" && source.path) out[source.name] = await sha256File(source.path);
   }
   return out;
+}
+
+/** Fingerprint name of the user RTP file in stage keys. */
+export const RTP_FILE_FINGERPRINT = "rtp-file";
+
+/**
+ * SHA-256 of the user RTP file named by `data.rtp`, read in chunks, as `{ "rtp-file": hex }`; an
+ * empty record when the spec names none. Throws when the file cannot be read.
+ */
+export async function rtpFileFingerprint(data: DataSpec): Promise<Record<string, string>> {
+  if (!data.rtp) return {};
+  const hash = createHash("sha256");
+  const file = await Deno.open(data.rtp.path);
+  // The readable stream closes the file when it ends or fails.
+  for await (const chunk of file.readable) hash.update(chunk);
+  return { [RTP_FILE_FINGERPRINT]: hash.digest("hex") };
 }

@@ -90,7 +90,15 @@ export {
   type UserRow,
 } from "./user/read.ts";
 export { userPromptSet } from "./user/prompt_set.ts";
-export { shippedDataFingerprint, userFileFingerprints } from "./fingerprint.ts";
+export {
+  RTP_FILE_FINGERPRINT,
+  rtpFileFingerprint,
+  shippedDataFingerprint,
+  userFileFingerprints,
+} from "./fingerprint.ts";
+export { RTP_TOXIC_PROMPT_MIN, rtpFileRole, type RtpFileRoles, rtpFileRoles } from "./rtp_file_roles.ts";
+export { readRtpFile, rtpRowFromRecord } from "./user/rtp_file.ts";
+export { lookupPath, readUserRecords, type UserRecord } from "./user/records.ts";
 export {
   type CorpusConfig,
   corpusStage,

@@ -4,7 +4,7 @@
  * requests), and LAMBADA passages for fluency.
  */
 
-import type { PromptSetSizes } from "../spec/types.ts";
+import type { PromptSetSizes, RtpFileSpec } from "../spec/types.ts";
 import type { PromptSet } from "./types.ts";
 import { loadRtp } from "./datasets/rtp.ts";
 import { loadToxigen } from "./datasets/toxigen.ts";
@@ -14,9 +14,9 @@ import { loadLambada } from "./datasets/lambada.ts";
 import { roleIndex, rowsWithRole } from "./role_index.ts";
 import { rtpPromptRow } from "./queries.ts";
 import { seededSample } from "./shuffle.ts";
+import { RTP_TOXIC_PROMPT_MIN, rtpFileRoles } from "./rtp_file_roles.ts";
 
-/** Prompt toxicity at or above which an RTP evaluation prompt counts as toxic. */
-export const RTP_TOXIC_PROMPT_MIN = 0.5;
+export { RTP_TOXIC_PROMPT_MIN };
 
 /** The evaluation prompt sets, keyed by name. */
 export interface EvaluationPromptSets {
@@ -31,30 +31,39 @@ export interface EvaluationPromptSets {
   lambada: PromptSet;
 }
 
-function requireCount(name: string, wanted: number, available: number): void {
+function requireCount(name: string, wanted: number, available: number, origin = ""): void {
   if (wanted > available) {
     throw new RangeError(
-      `evaluation.prompts.${name} is ${wanted}, but the eval-prompts role contains only ${available} such prompts; ` +
-        `lower it to at most ${available}`,
+      `evaluation.prompts.${name} is ${wanted}, but the eval-prompts role contains only ${available} such prompts` +
+        `${origin}; lower it to at most ${available}`,
     );
   }
 }
 
-/** Build every evaluation prompt set for a split seed; a size of 0 gives an empty set. */
+/**
+ * Build every evaluation prompt set for a split seed; a size of 0 gives an empty set. The RTP sets
+ * come from the user RTP file when one is named, otherwise from the shipped subsets.
+ */
 export async function buildPromptSets(
   sizes: PromptSetSizes,
   lambadaLimit: number,
   seed: number,
+  rtpFile?: RtpFileSpec,
+  signal?: AbortSignal,
 ): Promise<EvaluationPromptSets> {
   const index = await roleIndex(seed);
 
-  const rtp = rowsWithRole(index, await loadRtp(), "eval-prompts").filter((row) =>
-    row.promptToxicity !== undefined
-  );
+  const rtp =
+    (rtpFile
+      ? (await rtpFileRoles(rtpFile, seed, signal)).evalPrompts
+      : rowsWithRole(index, await loadRtp(), "eval-prompts")).filter((row) =>
+        row.promptToxicity !== undefined
+      );
   const rtpToxic = rtp.filter((row) => row.promptToxicity! >= RTP_TOXIC_PROMPT_MIN);
   const rtpNontoxic = rtp.filter((row) => row.promptToxicity! < RTP_TOXIC_PROMPT_MIN);
-  requireCount("rtp_toxic", sizes.rtp_toxic, rtpToxic.length);
-  requireCount("rtp_nontoxic", sizes.rtp_nontoxic, rtpNontoxic.length);
+  const origin = rtpFile ? ` in ${rtpFile.path}` : "";
+  requireCount("rtp_toxic", sizes.rtp_toxic, rtpToxic.length, origin);
+  requireCount("rtp_nontoxic", sizes.rtp_nontoxic, rtpNontoxic.length, origin);
   const asPrompt = (group: string) => (row: (typeof rtp)[number]) => rtpPromptRow(row, group, false);
 
   // ToxiGen: balanced between hateful and neutral statements where both have enough rows.

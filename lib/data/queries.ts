@@ -3,10 +3,11 @@
  * `queries` role, labelled by the continuation (and prompt) toxicity thresholds of the spec.
  */
 
-import type { QuerySpec } from "../spec/types.ts";
+import type { QuerySpec, RtpFileSpec } from "../spec/types.ts";
 import type { PromptRow, QuerySets } from "./types.ts";
 import { loadRtp, type RtpRow } from "./datasets/rtp.ts";
 import { roleIndex } from "./role_index.ts";
+import { rtpFileRoles } from "./rtp_file_roles.ts";
 import { seededSample } from "./shuffle.ts";
 
 /** True when a row is a toxic query under the rule: continuation toxicity >= `toxic_min`. */
@@ -30,20 +31,32 @@ export function rtpPromptRow(row: RtpRow, group?: string, withContinuation = tru
   return out;
 }
 
+/** RTP rows with a continuation whose role is `queries`: from the user file when one is named. */
+async function queryCandidates(seed: number, rtpFile?: RtpFileSpec, signal?: AbortSignal): Promise<RtpRow[]> {
+  if (rtpFile) return (await rtpFileRoles(rtpFile, seed, signal)).queries;
+  const index = await roleIndex(seed);
+  return (await loadRtp()).filter((row) =>
+    row.continuation !== undefined && index.roleOf(row.rowId) === "queries"
+  );
+}
+
 /**
- * Build the query sets for a split seed. Throws when the `queries` role contains fewer rows of a kind
- * than the spec requests.
+ * Build the query sets for a split seed, from the shipped RTP subsets or from a user RTP file. Throws
+ * when the `queries` role contains fewer rows of a kind than the spec requests.
  */
-export async function buildQuerySets(rule: QuerySpec, seed: number): Promise<QuerySets> {
+export async function buildQuerySets(
+  rule: QuerySpec,
+  seed: number,
+  rtpFile?: RtpFileSpec,
+  signal?: AbortSignal,
+): Promise<QuerySets> {
   if (!(rule.toxic_min >= rule.nontoxic_max)) {
     throw new RangeError(
       `invalid query rule: toxic_min ${rule.toxic_min} is below nontoxic_max ${rule.nontoxic_max}, so a pair could be both`,
     );
   }
-  const index = await roleIndex(seed);
-  const rows = (await loadRtp()).filter((row) =>
-    row.continuation !== undefined && index.roleOf(row.rowId) === "queries"
-  );
+  const rows = await queryCandidates(seed, rtpFile, signal);
+  const origin = rtpFile ? `RTP pairs of ${rtpFile.path}` : "RTP pairs";
   const toxic = rows.filter((row) => isToxicQuery(row, rule));
   const nontoxic = rows.filter((row) => isNontoxicQuery(row, rule));
   for (
@@ -55,7 +68,7 @@ export async function buildQuerySets(rule: QuerySpec, seed: number): Promise<Que
   ) {
     if (wanted > available) {
       throw new RangeError(
-        `influence.queries.${kind} is ${wanted}, but the queries role contains only ${available} ${kind} RTP pairs ` +
+        `influence.queries.${kind} is ${wanted}, but the queries role contains only ${available} ${kind} ${origin} ` +
           `under this rule; lower it to at most ${available}`,
       );
     }

@@ -7,7 +7,7 @@
  */
 
 import type { StageDefinition } from "../runner/stage.ts";
-import type { DataSpec, PromptSetSizes, QuerySpec, TokenizerSpec } from "../spec/types.ts";
+import type { DataSpec, PromptSetSizes, QuerySpec, RtpFileSpec, TokenizerSpec } from "../spec/types.ts";
 import type { Corpus, QuerySets, Tokenizer } from "./types.ts";
 import { buildDocumentPool, type DocumentPool } from "./documents.ts";
 import { readDocumentPool, writeDocumentPool } from "./document_io.ts";
@@ -149,6 +149,8 @@ export interface PromptSetsConfig {
   /** LAMBADA passages (0 means all). */
   lambada: number;
   split_seed: number;
+  /** User RTP file the RTP prompt sets come from (absent: the shipped subsets). */
+  rtp_file?: RtpFileSpec;
 }
 
 const PROMPT_FILE = "prompts.arrow";
@@ -166,13 +168,16 @@ export const promptSetsStage: StageDefinition<PromptSetsConfig, Record<string, n
       load: async (dir) =>
         (await readPromptSets(`${dir}/${PROMPT_FILE}`, PROMPT_SET_NAMES)) as unknown as EvaluationPromptSets,
     },
-    run: (_context, config) => buildPromptSets(config.prompts, config.lambada, config.split_seed),
+    run: (context, config) =>
+      buildPromptSets(config.prompts, config.lambada, config.split_seed, config.rtp_file, context.signal),
   };
 
 /** Config of the query-set stage. */
 export interface QueriesConfig {
   queries: QuerySpec;
   split_seed: number;
+  /** User RTP file the query pairs come from (absent: the shipped subsets). */
+  rtp_file?: RtpFileSpec;
 }
 
 const QUERY_FILE = "queries.arrow";
@@ -193,5 +198,6 @@ export const queriesStage: StageDefinition<QueriesConfig, Record<string, never>,
       return { toxic: sets.toxic.rows, nontoxic: sets.nontoxic.rows };
     },
   },
-  run: (_context, config) => buildQuerySets(config.queries, config.split_seed),
+  run: (context, config) =>
+    buildQuerySets(config.queries, config.split_seed, config.rtp_file, context.signal),
 };

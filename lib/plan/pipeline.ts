@@ -16,6 +16,7 @@ import {
   documentsStage,
   promptSetsStage,
   queriesStage,
+  rtpFileFingerprint,
   shippedDataFingerprint,
   tokenizerStage,
   userFileFingerprints,
@@ -56,6 +57,8 @@ interface SharedNodes {
   selection?: string;
   plainScores?: string;
   rewardModel?: string;
+  /** Fingerprint of the user RTP file (empty without one), for the query-set key. */
+  rtpFingerprint: Record<string, string>;
 }
 
 /** Compile one single-run spec (sweep already expanded) into a plan. */
@@ -67,8 +70,14 @@ export async function buildPlan(spec: Spec): Promise<Plan> {
     ...(await userFileFingerprints(spec.data).catch(() => ({}))),
   };
 
+  // The user RTP file feeds only the query and prompt sets, so it stays out of the corpus keys.
+  const { rtp: rtpFile, ...corpusData } = spec.data;
+  const rtpFingerprint = await rtpFileFingerprint(spec.data).catch(() => ({}));
+  const rtpFingerprints = { ...fingerprints, ...rtpFingerprint };
+  const rtpConfig = rtpFile ? { rtp_file: rtpFile } : {};
+
   const documents = builder.add("documents", documentsStage, {
-    config: { data: spec.data, split_seed: splitSeed },
+    config: { data: corpusData, split_seed: splitSeed },
     fingerprints,
   });
   const { toxic_share, max_tokens, block_size, splits } = spec.data;
@@ -85,8 +94,9 @@ export async function buildPlan(spec: Spec): Promise<Plan> {
       prompts: spec.evaluation.prompts,
       lambada: spec.evaluation.fluency.lambada,
       split_seed: splitSeed,
+      ...rtpConfig,
     },
-    fingerprints,
+    fingerprints: rtpFingerprints,
   });
   const explicit = builder.add("classifier:explicit", trainClassifierStage, {
     config: { ...DEFAULT_EXPLICIT_CONFIG, splitSeed },
@@ -96,7 +106,7 @@ export async function buildPlan(spec: Spec): Promise<Plan> {
     config: { ...DEFAULT_IMPLICIT_CONFIG, splitSeed },
     fingerprints,
   });
-  const shared: SharedNodes = { corpus, tokenizer, promptSets, explicit, implicit };
+  const shared: SharedNodes = { corpus, tokenizer, promptSets, explicit, implicit, rtpFingerprint };
 
   const needs = new Set(spec.arms.flatMap((arm) => ARM_REGISTRY[arm.kind].needs));
   const influenceSeed = spec.seeds[0];
@@ -193,8 +203,10 @@ function addInfluence(
 ): void {
   const influence = spec.influence;
   const checkpoint = baselineNode(builder, spec, shared, influence.model, seed);
+  const rtpFile = spec.data.rtp;
   const queries = builder.add("queries", queriesStage, {
-    config: { queries: influence.queries, split_seed: spec.seed },
+    config: { queries: influence.queries, split_seed: spec.seed, ...(rtpFile ? { rtp_file: rtpFile } : {}) },
+    fingerprints: shared.rtpFingerprint,
   });
   const factors = builder.add("factors", factorsStage, {
     config: {
@@ -230,10 +242,17 @@ function addInfluence(
   const plain = withPlain || influence.differential ? scoreVariant(false) : undefined;
   shared.plainScores = plain;
 
-  const { lambda: _lambda, ...selectionKey } = spec.selection;
+  // Lambda only weights the penalty in training, and the window half-width matters only for window
+  // pooling, so neither may change the selection's key.
+  const { lambda: _lambda, pooling_window: poolingWindow, ...selectionRest } = spec.selection;
+  const selectionKey = selectionRest.pooling === "window"
+    ? { ...selectionRest, pooling_window: poolingWindow }
+    : selectionRest;
   shared.selection = builder.add("selection", withInputs(selectionStage, scoreTable), {
     config: { ...selectionKey, lambda: 0 },
-    inputs: { scores },
+    inputs: selectionKey.pooling === "none"
+      ? { scores }
+      : { scores, corpus: shared.corpus, tokenizer: shared.tokenizer },
   });
   builder.add(
     "attribution",

@@ -271,6 +271,11 @@ function checkPaths(spec: Mapping, context: CheckContext, report: Reporter): voi
     if (reason) report(["cache_dir"], reason, hint);
   }
   checkBlasLibrary(mappingOr(spec.blas).library, context, roots, report);
+  const rtpPath = mappingOr(data.rtp).path;
+  if (typeof rtpPath === "string") {
+    const reason = escapeReason(rtpPath, context.projectRoot, context.projectRoot, roots);
+    if (reason) report(["data", "rtp", "path"], reason, hint);
+  }
   if (!Array.isArray(data.sources)) return;
   data.sources.forEach((raw, index) => {
     const path = mappingOr(raw).path;

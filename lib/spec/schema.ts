@@ -80,6 +80,39 @@ const SOURCE = object({
   max_rows: count("Upper bound on rows taken from this source; 0 means no bound", 0),
 }, "One source of corpus documents");
 
+/** Column path of an RTP field: dot-separated names, each one non-empty. */
+const COLUMN_PATH = /^[^.\s][^.]*(\.[^.\s][^.]*)*$/;
+const COLUMN_PATH_HINT = "a column name or a dotted path such as prompt.toxicity";
+const columnPath = (description: string, fallback: string) =>
+  string(description, { pattern: COLUMN_PATH, patternHint: COLUMN_PATH_HINT, default: fallback });
+
+const RTP_FILE = object(
+  {
+    path: string(
+      "RealToxicityPrompts file (JSONL, CSV, TSV, Arrow or Parquet by extension), relative to the project root",
+      { minLength: 1 },
+    ),
+    prompt_text: columnPath("Column path of the prompt text", "prompt.text"),
+    prompt_toxicity: columnPath(
+      "Column path of the prompt toxicity (a number in [0, 1] or null)",
+      "prompt.toxicity",
+    ),
+    continuation_text: columnPath(
+      "Column path of the continuation text (null for none)",
+      "continuation.text",
+    ),
+    continuation_toxicity: columnPath(
+      "Column path of the continuation toxicity (a number in [0, 1] or null)",
+      "continuation.toxicity",
+    ),
+    eval_share: object({
+      toxic: probability("Share of rows with prompt toxicity >= 0.5 kept for evaluation prompts", 0.25),
+      nontoxic: probability("Share of rows with prompt toxicity < 0.5 kept for evaluation prompts", 0.07),
+    }, "Rows reserved for evaluation prompts by a seeded hash of the prompt; the rest are query candidates"),
+  },
+  "A user's RealToxicityPrompts file: influence queries and RTP evaluation prompts come from it, never the corpus",
+);
+
 const DATA = object({
   sources: list(SOURCE, "Corpus sources mixed into the training corpus", { minItems: 1 }),
   toxic_share: number("Share of corpus tokens from toxic sources", {
@@ -109,6 +142,7 @@ const DATA = object({
     "Directories outside the project that user files may be read from",
     { default: [] },
   ),
+  rtp: optional(RTP_FILE),
 }, "Training corpus: sources, mix, chunking and splits");
 
 const TOKENIZER = object({
@@ -232,6 +266,13 @@ const SELECTION = object({
   }),
   budget_tokens: count("Selection budget in tokens; a positive value wins over budget_fraction", 0),
   lambda: number("Penalty weight of selected tokens in the training objective", { min: 0, default: 1 }),
+  pooling: enumOf(
+    ["none", "document", "window"],
+    "Pool token scores before selection: none (the reference), the mean over each token's document " +
+      "span in its chunk (spans end at end-of-text tokens), or the mean over +-pooling_window positions",
+    { default: "none" },
+  ),
+  pooling_window: positive("Half-width in positions of window pooling", 8),
 }, "Toxic-token selection");
 
 const DPO = object({

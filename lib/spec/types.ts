@@ -49,6 +49,30 @@ export interface DataSpec {
   splits: { train: number; validation: number; test: number };
   /** Directories outside the project that a spec may read user files from. */
   roots: string[];
+  /**
+   * A user's RealToxicityPrompts file. When present, the influence query sets and the RTP evaluation
+   * prompts come from this file instead of the shipped RTP subsets. Its rows never enter the corpus.
+   */
+  rtp?: RtpFileSpec;
+}
+
+/** A RealToxicityPrompts file supplied by the user, with the column paths of its fields. */
+export interface RtpFileSpec {
+  /** JSONL, CSV, TSV, Arrow IPC or Parquet file (format from the extension; `.gz` allowed for text formats). */
+  path: string;
+  /** Dotted column path of the prompt text (nested JSON field or flattened column name). */
+  prompt_text: string;
+  /** Dotted column path of the prompt toxicity, a number in [0, 1] or null. */
+  prompt_toxicity: string;
+  /** Dotted column path of the continuation text; null marks a prompt without continuation. */
+  continuation_text: string;
+  /** Dotted column path of the continuation toxicity, a number in [0, 1] or null. */
+  continuation_toxicity: string;
+  /**
+   * Share of rows reserved for evaluation prompts, by prompt toxicity (`toxic` for prompts at or
+   * above 0.5). The other rows are influence-query candidates.
+   */
+  eval_share: { toxic: number; nontoxic: number };
 }
 
 export interface TokenizerSpec {
@@ -135,6 +159,10 @@ export interface SelectionSpec {
   budget_tokens: number;
   /** Penalty weight for selected tokens in the objective. */
   lambda: number;
+  /** Pooling of token scores before selection: none, document spans or a window of positions. */
+  pooling: "none" | "document" | "window";
+  /** Half-width of window pooling, in positions. */
+  pooling_window: number;
 }
 
 export type ArmKind =

@@ -45,3 +45,12 @@ export async function testContext(): Promise<StageContext> {
     versions: {},
   };
 }
+
+/** Write `content` to a file called `name` in a new temporary folder and return its path. */
+export async function writeTempFile(name: string, content: string | Uint8Array): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "ifguide-user-" });
+  const path = `${dir}/${name}`;
+  if (typeof content === "string") await Deno.writeTextFile(path, content);
+  else await Deno.writeFile(path, content);
+  return path;
+}

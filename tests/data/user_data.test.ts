@@ -2,15 +2,7 @@ import assert from "assert";
 import * as arrow from "apache-arrow";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { documentsStage, readUserTexts, UserDataError, userPromptSet } from "../../lib/data/mod.ts";
-import { source, TEST_SEED, testContext } from "./helpers.ts";
-
-async function write(name: string, content: string | Uint8Array): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "ifguide-user-" });
-  const path = `${dir}/${name}`;
-  if (typeof content === "string") await Deno.writeTextFile(path, content);
-  else await Deno.writeFile(path, content);
-  return path;
-}
+import { source, TEST_SEED, testContext, writeTempFile as write } from "./helpers.ts";
 
 function arrowBytes(columns: Record<string, arrow.Vector>): Uint8Array {
   return arrow.tableToIPC(new arrow.Table(columns), "file");
