@@ -96,7 +96,13 @@ export {
   shippedDataFingerprint,
   userFileFingerprints,
 } from "./fingerprint.ts";
-export { RTP_TOXIC_PROMPT_MIN, rtpFileRole, type RtpFileRoles, rtpFileRoles } from "./rtp_file_roles.ts";
+export {
+  RTP_TOXIC_PROMPT_MIN,
+  rtpFileRole,
+  type RtpFileRoles,
+  rtpFileRoles,
+  type RtpSourceOptions,
+} from "./rtp_file_roles.ts";
 export { readRtpFile, rtpRowFromRecord } from "./user/rtp_file.ts";
 export { lookupPath, readUserRecords, type UserRecord } from "./user/records.ts";
 export {

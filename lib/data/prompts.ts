@@ -4,7 +4,7 @@
  * requests), and LAMBADA passages for fluency.
  */
 
-import type { PromptSetSizes, RtpFileSpec } from "../spec/types.ts";
+import type { PromptSetSizes } from "../spec/types.ts";
 import type { PromptSet } from "./types.ts";
 import { loadRtp } from "./datasets/rtp.ts";
 import { loadToxigen } from "./datasets/toxigen.ts";
@@ -14,7 +14,7 @@ import { loadLambada } from "./datasets/lambada.ts";
 import { roleIndex, rowsWithRole } from "./role_index.ts";
 import { rtpPromptRow } from "./queries.ts";
 import { seededSample } from "./shuffle.ts";
-import { RTP_TOXIC_PROMPT_MIN, rtpFileRoles } from "./rtp_file_roles.ts";
+import { RTP_TOXIC_PROMPT_MIN, rtpFileRoles, type RtpSourceOptions } from "./rtp_file_roles.ts";
 
 export { RTP_TOXIC_PROMPT_MIN };
 
@@ -48,20 +48,17 @@ export async function buildPromptSets(
   sizes: PromptSetSizes,
   lambadaLimit: number,
   seed: number,
-  rtpFile?: RtpFileSpec,
-  signal?: AbortSignal,
+  source: RtpSourceOptions = {},
 ): Promise<EvaluationPromptSets> {
   const index = await roleIndex(seed);
 
-  const rtp =
-    (rtpFile
-      ? (await rtpFileRoles(rtpFile, seed, signal)).evalPrompts
-      : rowsWithRole(index, await loadRtp(), "eval-prompts")).filter((row) =>
-        row.promptToxicity !== undefined
-      );
+  const rtpRows = source.file
+    ? (await rtpFileRoles(source.file, seed, source)).evalPrompts
+    : rowsWithRole(index, await loadRtp(), "eval-prompts");
+  const rtp = rtpRows.filter((row) => row.promptToxicity !== undefined);
   const rtpToxic = rtp.filter((row) => row.promptToxicity! >= RTP_TOXIC_PROMPT_MIN);
   const rtpNontoxic = rtp.filter((row) => row.promptToxicity! < RTP_TOXIC_PROMPT_MIN);
-  const origin = rtpFile ? ` in ${rtpFile.path}` : "";
+  const origin = source.file ? ` in ${source.file.path}` : "";
   requireCount("rtp_toxic", sizes.rtp_toxic, rtpToxic.length, origin);
   requireCount("rtp_nontoxic", sizes.rtp_nontoxic, rtpNontoxic.length, origin);
   const asPrompt = (group: string) => (row: (typeof rtp)[number]) => rtpPromptRow(row, group, false);

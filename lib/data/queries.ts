@@ -3,11 +3,11 @@
  * `queries` role, labelled by the continuation (and prompt) toxicity thresholds of the spec.
  */
 
-import type { QuerySpec, RtpFileSpec } from "../spec/types.ts";
+import type { QuerySpec } from "../spec/types.ts";
 import type { PromptRow, QuerySets } from "./types.ts";
 import { loadRtp, type RtpRow } from "./datasets/rtp.ts";
 import { roleIndex } from "./role_index.ts";
-import { rtpFileRoles } from "./rtp_file_roles.ts";
+import { rtpFileRoles, type RtpSourceOptions } from "./rtp_file_roles.ts";
 import { seededSample } from "./shuffle.ts";
 
 /** True when a row is a toxic query under the rule: continuation toxicity >= `toxic_min`. */
@@ -32,8 +32,8 @@ export function rtpPromptRow(row: RtpRow, group?: string, withContinuation = tru
 }
 
 /** RTP rows with a continuation whose role is `queries`: from the user file when one is named. */
-async function queryCandidates(seed: number, rtpFile?: RtpFileSpec, signal?: AbortSignal): Promise<RtpRow[]> {
-  if (rtpFile) return (await rtpFileRoles(rtpFile, seed, signal)).queries;
+async function queryCandidates(seed: number, source: RtpSourceOptions): Promise<RtpRow[]> {
+  if (source.file) return (await rtpFileRoles(source.file, seed, source)).queries;
   const index = await roleIndex(seed);
   return (await loadRtp()).filter((row) =>
     row.continuation !== undefined && index.roleOf(row.rowId) === "queries"
@@ -47,16 +47,15 @@ async function queryCandidates(seed: number, rtpFile?: RtpFileSpec, signal?: Abo
 export async function buildQuerySets(
   rule: QuerySpec,
   seed: number,
-  rtpFile?: RtpFileSpec,
-  signal?: AbortSignal,
+  source: RtpSourceOptions = {},
 ): Promise<QuerySets> {
   if (!(rule.toxic_min >= rule.nontoxic_max)) {
     throw new RangeError(
       `invalid query rule: toxic_min ${rule.toxic_min} is below nontoxic_max ${rule.nontoxic_max}, so a pair could be both`,
     );
   }
-  const rows = await queryCandidates(seed, rtpFile, signal);
-  const origin = rtpFile ? `RTP pairs of ${rtpFile.path}` : "RTP pairs";
+  const rows = await queryCandidates(seed, source);
+  const origin = source.file ? `RTP pairs of ${source.file.path}` : "RTP pairs";
   const toxic = rows.filter((row) => isToxicQuery(row, rule));
   const nontoxic = rows.filter((row) => isNontoxicQuery(row, rule));
   for (

@@ -26,6 +26,15 @@ const ROLE_SALT = "rtp-file";
 /** Rows read between checks of the abort signal. */
 const SIGNAL_EVERY = 4096;
 
+/** Where the query and RTP prompt builders take RTP rows from, with the stage's signal and log. */
+export interface RtpSourceOptions {
+  /** The user RTP file; absent means the shipped RTP subsets. */
+  file?: RtpFileSpec;
+  signal?: AbortSignal;
+  /** Receives one line with the row counts of the file. */
+  log?: (line: string) => void;
+}
+
 /** The rows of a user RTP file by role, with counts for the log. */
 export interface RtpFileRoles {
   /** Rows with a continuation whose role is `queries`. */
@@ -76,8 +85,9 @@ async function shippedClaims(seed: number): Promise<Map<string, Role>> {
 export async function rtpFileRoles(
   spec: RtpFileSpec,
   seed: number,
-  signal?: AbortSignal,
+  options: Omit<RtpSourceOptions, "file"> = {},
 ): Promise<RtpFileRoles> {
+  const { signal, log } = options;
   const claims = await shippedClaims(seed);
   const candidates: Record<"queries" | "eval-prompts", Array<{ row: RtpRow; keys: string[] }>> = {
     "queries": [],
@@ -121,5 +131,9 @@ export async function rtpFileRoles(
     querySeen.add(keys[0]);
     queries.push(row);
   }
+  log?.(
+    `RTP file ${spec.path}: ${rows} rows, ${queries.length} query candidates, ${evalPrompts.length} ` +
+      `evaluation prompts, ${dropped} dropped (unusable, repeated, or sharing a text with another role)`,
+  );
   return { queries, evalPrompts, rows, dropped };
 }

@@ -6,7 +6,7 @@
  * (train, validation, test) would differ between them.
  */
 
-import type { StageDefinition } from "../runner/stage.ts";
+import type { StageContext, StageDefinition } from "../runner/stage.ts";
 import type { DataSpec, PromptSetSizes, QuerySpec, RtpFileSpec, TokenizerSpec } from "../spec/types.ts";
 import type { Corpus, QuerySets, Tokenizer } from "./types.ts";
 import { buildDocumentPool, type DocumentPool } from "./documents.ts";
@@ -19,6 +19,7 @@ import { textsInSplit } from "./document_split.ts";
 import { CORPUS_FILES, CorpusArrowWriter, readCorpus, writeCorpus, writeCorpusStats } from "./corpus_io.ts";
 import { buildPromptSets, type EvaluationPromptSets } from "./prompts.ts";
 import { buildQuerySets } from "./queries.ts";
+import type { RtpSourceOptions } from "./rtp_file_roles.ts";
 import { readPromptSets, writePromptSets } from "./prompt_io.ts";
 import { exists } from "../util/atomic.ts";
 import { formatCorpusStats } from "./stats_format.ts";
@@ -143,6 +144,11 @@ export const corpusStage: StageDefinition<
   },
 };
 
+/** RTP source of the query and prompt-set stages: the user file if any, with the stage's signal and log. */
+function rtpSource(context: StageContext, file: RtpFileSpec | undefined): RtpSourceOptions {
+  return { file, signal: context.signal, log: (line) => context.events.log(line) };
+}
+
 /** Config of the prompt-set stage. */
 export interface PromptSetsConfig {
   prompts: PromptSetSizes;
@@ -169,7 +175,7 @@ export const promptSetsStage: StageDefinition<PromptSetsConfig, Record<string, n
         (await readPromptSets(`${dir}/${PROMPT_FILE}`, PROMPT_SET_NAMES)) as unknown as EvaluationPromptSets,
     },
     run: (context, config) =>
-      buildPromptSets(config.prompts, config.lambada, config.split_seed, config.rtp_file, context.signal),
+      buildPromptSets(config.prompts, config.lambada, config.split_seed, rtpSource(context, config.rtp_file)),
   };
 
 /** Config of the query-set stage. */
@@ -199,5 +205,5 @@ export const queriesStage: StageDefinition<QueriesConfig, Record<string, never>,
     },
   },
   run: (context, config) =>
-    buildQuerySets(config.queries, config.split_seed, config.rtp_file, context.signal),
+    buildQuerySets(config.queries, config.split_seed, rtpSource(context, config.rtp_file)),
 };

@@ -102,7 +102,7 @@ Deno.test("rtp roles drop shipped corpus and repeated texts", async () => {
 Deno.test("rtp file query and prompt sets", async () => {
   const spec = rtpSpec(RTP_JSONL);
   const fileIds = new Set((await fixtureRows()).map((row) => row.rowId));
-  const queries = await buildQuerySets(RULE, TEST_SEED, spec);
+  const queries = await buildQuerySets(RULE, TEST_SEED, { file: spec });
   assert.equal(queries.toxic.length, RULE.toxic);
   assert.equal(queries.nontoxic.length, RULE.nontoxic);
   for (const row of queries.toxic) assert.ok(row.continuationToxicity! >= RULE.toxic_min, row.id);
@@ -112,7 +112,7 @@ Deno.test("rtp file query and prompt sets", async () => {
       row.id,
     );
   }
-  const sets = await buildPromptSets(SIZES, 1, TEST_SEED, spec);
+  const sets = await buildPromptSets(SIZES, 1, TEST_SEED, { file: spec });
   assert.equal(sets.rtp_toxic.rows.length, SIZES.rtp_toxic);
   assert.equal(sets.rtp_nontoxic.rows.length, SIZES.rtp_nontoxic);
   for (const row of sets.rtp_toxic.rows) {
@@ -129,16 +129,18 @@ Deno.test("rtp file query and prompt sets", async () => {
   assert.ok(queryRows.every((row) => !promptIds.has(row.id)), "queries and evaluation prompts are disjoint");
 
   // The flattened CSV holds the same rows, so it gives the same sets.
-  assert.deepEqual(await buildQuerySets(RULE, TEST_SEED, rtpSpec(RTP_CSV)), queries);
+  assert.deepEqual(await buildQuerySets(RULE, TEST_SEED, { file: rtpSpec(RTP_CSV) }), queries);
   await assert.rejects(
-    buildQuerySets({ ...RULE, toxic: 500 }, TEST_SEED, spec),
+    buildQuerySets({ ...RULE, toxic: 500 }, TEST_SEED, { file: spec }),
     /influence\.queries\.toxic is 500, but the queries role contains only \d+ toxic RTP pairs of .*prompts\.jsonl/,
   );
 });
 
 Deno.test("rtp file through the data stages", async () => {
   const rtp_file = rtpSpec(RTP_CSV);
-  const context = await testContext();
+  const base = await testContext();
+  const lines: string[] = [];
+  const context = { ...base, events: { ...base.events, log: (line: string) => lines.push(line) } };
   const queries = await queriesStage.run(context, { queries: RULE, split_seed: TEST_SEED, rtp_file }, {});
   const sets = await promptSetsStage.run(context, {
     prompts: SIZES,
@@ -148,6 +150,11 @@ Deno.test("rtp file through the data stages", async () => {
   }, {});
   assert.ok([...queries.toxic, ...queries.nontoxic].every((row) => row.id.includes("-fixture.txt:")));
   assert.equal(sets.rtp_toxic.rows.length, SIZES.rtp_toxic);
+  assert.equal(lines.length, 2, "each stage logs the row counts of the file");
+  assert.match(
+    lines[0],
+    /^RTP file .*prompts_flat\.csv: 120 rows, \d+ query candidates, \d+ evaluation prompts, 1 dropped/,
+  );
   const shipped = await queriesStage.run(context, { queries: RULE, split_seed: TEST_SEED }, {});
   assert.ok(
     shipped.toxic.every((row) => !row.id.includes("fixture")),
