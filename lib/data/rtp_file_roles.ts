@@ -4,10 +4,11 @@
  * evaluation share of its prompt-toxicity class. So rows with the same prompt share a role, and the
  * split depends neither on row order nor on the requested set sizes. No row of the file enters the corpus.
  *
- * Rows are dropped when a text of theirs (normalised) is also a text of a shipped row with another
- * role (corpus, classifier training or validation, DPO, or another role's prompt), when a query
- * shares a text with an evaluation prompt of the file, and when they repeat a prompt already kept in
- * their role. So queries, evaluation prompts, the corpus and the classifiers share no text.
+ * A row is dropped in three cases. First, a text of it (normalised) is also a text of a shipped row
+ * with another role: corpus, classifier training or validation, DPO, or another role's prompt.
+ * Second, it is a query that shares a text with an evaluation prompt of the file. Third, it repeats
+ * a prompt already kept in its role. So queries, evaluation prompts, the corpus and the classifiers
+ * share no text.
  */
 
 import type { RtpFileSpec } from "../spec/types.ts";
@@ -26,7 +27,7 @@ const ROLE_SALT = "rtp-file";
 /** Rows read between checks of the abort signal. */
 const SIGNAL_EVERY = 4096;
 
-/** Where the query and RTP prompt builders take RTP rows from, with the stage's signal and log. */
+/** Source of the RTP rows for the query and prompt builders, with the stage's signal and log. */
 export interface RtpSourceOptions {
   /** The user RTP file; absent means the shipped RTP subsets. */
   file?: RtpFileSpec;
