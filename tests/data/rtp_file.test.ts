@@ -189,3 +189,15 @@ Deno.test("rtp file csv quoted newlines across batches", async () => {
   assert.equal(rows[4321].continuationToxicity, undefined, "an empty cell is null");
   assert.equal(rows[4321].rowId, "many.csv:4322");
 });
+
+Deno.test("rtp file empty arrow and parquet", async () => {
+  await expectError(rtpSpec(await write("empty.arrow", "")), /empty\.arrow is empty \(0 bytes\)/);
+  await expectError(
+    rtpSpec(await write("broken.parquet", "not parquet")),
+    /broken\.parquet is not a valid Parquet file/,
+  );
+  await expectError(
+    rtpSpec("/nonexistent/prompts.arrow"),
+    /cannot read user file \/nonexistent\/prompts\.arrow/,
+  );
+});

@@ -3,32 +3,31 @@
  * path: `prompt.text` names a nested JSON field, a struct child in Arrow or Parquet, or a flattened
  * column literally called `prompt.text`. JSONL, CSV and TSV files (optionally `.gz`) are streamed line
  * by line, so only one batch of rows is in memory. Arrow IPC and Parquet files are read into memory
- * once, and their rows are produced one row group at a time without a second copy.
+ * once (see `columnar.ts`).
  */
 
-import * as arrow from "apache-arrow";
 import { parse as parseCsv } from "csv-parse";
-import { parquetMetadata, parquetReadObjects, parquetSchema, type SchemaTree } from "hyparquet";
 import { findInvalidUtf8 } from "../utf8.ts";
 import { UserDataError, userFormat } from "./read.ts";
+import { lookupPath, type UserRecord } from "./record.ts";
+import { arrowRecords, parquetRecords } from "./columnar.ts";
 
-/** One record of a user file. */
-export interface UserRecord {
-  /** Row number from 1 (data rows; a CSV header is not counted). */
-  row: number;
-  /** Position of the record in messages: `line 12` for JSONL, `row 12` otherwise. */
-  where: string;
-  /**
-   * Value at a column path: undefined when the record has no such field, null for a null or empty
-   * value. Numbers stay numbers (64-bit integers become numbers); CSV cells are strings.
-   */
-  value(path: string): unknown;
-}
+export { lookupPath, type UserRecord };
 
 /** CSV records handed to the parser at once. */
 const CSV_BATCH_RECORDS = 2048;
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
+
+function openFailed(path: string, error: unknown): UserDataError {
+  return new UserDataError(
+    `cannot read user file ${path}: ${(error as Error).message}; check the path in the spec`,
+  );
+}
+
+function emptyFile(path: string): UserDataError {
+  return new UserDataError(`user file ${path} is empty (0 bytes); point the spec at a file with rows`);
+}
 
 /** Bytes of a file, decompressed when its name ends in `.gz`. */
 async function* fileChunks(path: string): AsyncGenerator<Uint8Array> {
@@ -36,13 +35,11 @@ async function* fileChunks(path: string): AsyncGenerator<Uint8Array> {
   try {
     file = await Deno.open(path);
   } catch (error) {
-    throw new UserDataError(
-      `cannot read user file ${path}: ${(error as Error).message}; check the path in the spec`,
-    );
+    throw openFailed(path, error);
   }
   if ((await file.stat()).size === 0) {
     file.close();
-    throw new UserDataError(`user file ${path} is empty (0 bytes); point the spec at a file with rows`);
+    throw emptyFile(path);
   }
   let stream: ReadableStream<Uint8Array> = file.readable;
   if (path.toLowerCase().endsWith(".gz")) {
@@ -110,22 +107,6 @@ async function* utf8Lines(path: string): AsyncGenerator<{ text: string; line: nu
     }
   }
   if (pendingBytes > 0) yield { text: decodeLine(joinBytes(pending, pendingBytes)), line };
-}
-
-/** Look up a dotted path in a JSON object: a key equal to the whole path wins over nesting. */
-export function lookupPath(value: unknown, path: string): unknown {
-  if (value === null || typeof value !== "object") return undefined;
-  const record = value as Record<string, unknown>;
-  if (Object.hasOwn(record, path)) return record[path];
-  let current: unknown = record;
-  for (const segment of path.split(".")) {
-    if (current === null) return null;
-    if (typeof current !== "object" || Array.isArray(current)) return undefined;
-    const object = current as Record<string, unknown>;
-    if (!Object.hasOwn(object, segment)) return undefined;
-    current = object[segment];
-  }
-  return typeof current === "bigint" ? Number(current) : current;
 }
 
 async function* jsonlRecords(path: string): AsyncGenerator<UserRecord> {
@@ -235,7 +216,18 @@ async function* delimitedRecords(
   }
 }
 
+/** Read a whole file into memory (decompressed when it ends in `.gz`). */
 async function readWhole(path: string): Promise<Uint8Array> {
+  if (!path.toLowerCase().endsWith(".gz")) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(path);
+    } catch (error) {
+      throw openFailed(path, error);
+    }
+    if (bytes.length === 0) throw emptyFile(path);
+    return bytes;
+  }
   const parts: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of fileChunks(path)) {
@@ -243,129 +235,6 @@ async function readWhole(path: string): Promise<Uint8Array> {
     total += chunk.length;
   }
   return joinBytes(parts, total);
-}
-
-/** Vector of an Arrow column path: an exact column name, or a column followed by struct children. */
-function arrowVector(table: arrow.Table, path: string): arrow.Vector | undefined {
-  const exact = table.getChild(path);
-  if (exact) return exact;
-  const segments = path.split(".");
-  for (let split = segments.length - 1; split >= 1; split--) {
-    let vector: arrow.Vector | null = table.getChild(segments.slice(0, split).join("."));
-    for (const segment of segments.slice(split)) vector = vector?.getChild(segment) ?? null;
-    if (vector) return vector;
-  }
-  return undefined;
-}
-
-function arrowColumnNames(fields: arrow.Field[], prefix = ""): string[] {
-  return fields.flatMap((field) =>
-    arrow.DataType.isStruct(field.type)
-      ? arrowColumnNames(field.type.children, `${prefix}${field.name}.`)
-      : [`${prefix}${field.name}`]
-  );
-}
-
-function* arrowRecords(
-  path: string,
-  bytes: Uint8Array,
-  columns: readonly string[],
-  optional: readonly string[],
-): Generator<UserRecord> {
-  let table: arrow.Table;
-  try {
-    table = arrow.tableFromIPC(bytes);
-  } catch (error) {
-    throw new UserDataError(`user file ${path} is not a valid Arrow IPC file: ${(error as Error).message}`);
-  }
-  const missing = columns.filter((column) => !arrowVector(table, column));
-  if (missing.length > 0) {
-    throw new UserDataError(
-      `user file ${path} has no column ${missing.map((m) => `'${m}'`).join(", ")}; its columns are ` +
-        `${
-          arrowColumnNames(table.schema.fields).map((name) => `'${name}'`).join(", ")
-        }. Name them in the spec`,
-    );
-  }
-  const vectors = new Map<string, arrow.Vector>();
-  for (const column of [...columns, ...optional]) {
-    const vector = arrowVector(table, column);
-    if (vector) vectors.set(column, vector);
-  }
-  for (let i = 0; i < table.numRows; i++) {
-    const row = i + 1;
-    yield {
-      row,
-      where: `row ${row}`,
-      value: (column) => {
-        const vector = vectors.get(column);
-        if (!vector) return undefined;
-        const value = vector.get(i);
-        return typeof value === "bigint" ? Number(value) : value;
-      },
-    };
-  }
-}
-
-/** Names a Parquet column path can have: flattened leaf names and dotted paths through groups. */
-function parquetPaths(tree: SchemaTree): string[] {
-  const out: string[] = [];
-  const walk = (node: SchemaTree, prefix: string) => {
-    for (const child of node.children) {
-      const name = `${prefix}${child.element.name}`;
-      if (child.children.length > 0) walk(child, `${name}.`);
-      else out.push(name);
-    }
-  };
-  walk(tree, "");
-  return out;
-}
-
-async function* parquetRecords(
-  path: string,
-  bytes: Uint8Array,
-  columns: readonly string[],
-  optional: readonly string[],
-): AsyncGenerator<UserRecord> {
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  let metadata;
-  try {
-    metadata = parquetMetadata(buffer);
-  } catch (error) {
-    throw new UserDataError(`user file ${path} is not a valid Parquet file: ${(error as Error).message}`);
-  }
-  const tree = parquetSchema(metadata);
-  const topLevel = new Set(tree.children.map((child) => child.element.name));
-  const known = new Set(parquetPaths(tree));
-  const topOf = (column: string) =>
-    topLevel.has(column) ? column : known.has(column) ? column.split(".")[0] : undefined;
-  const missing = columns.filter((column) => topOf(column) === undefined);
-  if (missing.length > 0) {
-    throw new UserDataError(
-      `user file ${path} has no column ${missing.map((m) => `'${m}'`).join(", ")}; its columns are ` +
-        `${[...known].map((name) => `'${name}'`).join(", ")}. Name them in the spec`,
-    );
-  }
-  const read = [...new Set([...columns, ...optional].map(topOf).filter((name) => name !== undefined))];
-  let rowStart = 0;
-  for (const group of metadata.row_groups) {
-    const rowEnd = rowStart + Number(group.num_rows);
-    let rows: Record<string, unknown>[];
-    try {
-      rows = await parquetReadObjects({ file: buffer, columns: read, rowStart, rowEnd });
-    } catch (error) {
-      throw new UserDataError(
-        `user file ${path}: cannot decode rows ${rowStart + 1}-${rowEnd}: ${(error as Error).message}; ` +
-          "export the file again",
-      );
-    }
-    for (let i = 0; i < rows.length; i++) {
-      const row = rowStart + i + 1;
-      const record = rows[i];
-      yield { row, where: `row ${row}`, value: (column) => lookupPath(record, column) };
-    }
-    rowStart = rowEnd;
-  }
 }
 
 /**
