@@ -120,3 +120,38 @@ Deno.test("prompt and query sets disjoint", async () => {
     assert.ok(!train.has(normalizeText(row.text)), `validation row also in training: ${row.text}`);
   }
 });
+
+Deno.test("classifier rows disjoint from prompts and queries", async () => {
+  // The default experiment's counts, which the RTP role shares must leave room for.
+  const sets = await buildPromptSets(
+    { rtp_toxic: 200, rtp_nontoxic: 200, bold: 0, adversarial: 0, toxigen: 0 },
+    0,
+    TEST_SEED,
+  );
+  const queries = await buildQuerySets(
+    { toxic: 400, nontoxic: 400, toxic_min: 0.5, nontoxic_max: 0.5 },
+    TEST_SEED,
+  );
+  const promptTexts = new Set<string>();
+  const promptRows = [
+    ...sets.rtp_toxic.rows,
+    ...sets.rtp_nontoxic.rows,
+    ...queries.toxic,
+    ...queries.nontoxic,
+  ];
+  for (const row of promptRows) {
+    promptTexts.add(normalizeText(row.prompt));
+    if (row.continuation) promptTexts.add(normalizeText(row.continuation));
+  }
+  let continuations = 0;
+  for (const role of ["classifier-train", "classifier-validation"] as const) {
+    for (const row of await classifierRows(role, TEST_SEED)) {
+      if (row.source === "rtp-continuation") continuations++;
+      assert.ok(
+        !promptTexts.has(normalizeText(row.text)),
+        `${role} text is also a prompt or query: ${row.text}`,
+      );
+    }
+  }
+  assert.ok(continuations > 3000, `only ${continuations} RTP continuations in the classifier roles`);
+});

@@ -18,10 +18,10 @@ const EXACT = 1e-12;
 const NORM_TOLERANCE = 1e-5;
 // A Platt fit on 20,000 draws recovers its parameters to about two decimals.
 const PLATT_TOLERANCE = 0.1;
-/** Required held-out AUROC of the explicit classifier on each hard-labelled source and on RTP prompts. */
+/** Required held-out AUROC of the explicit classifier on every explicit source. */
 const TARGET_AUROC = 0.9;
-/** RTP continuations: short, noisily scored texts; the linear model reaches about 0.88 on them. */
-const RTP_CONTINUATION_AUROC = 0.85;
+/** Held-out RTP continuations needed for a bootstrap AUROC interval about +-0.02 wide. */
+const MIN_HELD_OUT_CONTINUATIONS = 800;
 const SPLIT_SEED = 7;
 
 Deno.test("featurize rows are unit norm", () => {
@@ -68,13 +68,21 @@ Deno.test("Platt fit recovers a known map", () => {
 Deno.test("explicit classifier held-out quality", async () => {
   const train = await classifierRows("classifier-train", SPLIT_SEED);
   const validation = await classifierRows("classifier-validation", SPLIT_SEED);
+  const trainIds = new Set(train.map((row) => row.rowId));
+  const shared = validation.filter((row) => trainIds.has(row.rowId));
+  assert.equal(
+    shared.length,
+    0,
+    `validation rows also in training: ${shared.slice(0, 3).map((r) => r.rowId)}`,
+  );
   const { classifier, report } = trainHashedClassifier(train, validation, DEFAULT_EXPLICIT_CONFIG, 1);
   const bySource = new Map(report.perSource.map((entry) => [entry.source, entry]));
-  for (const source of ["davidson", "paradetox", "rtp-prompt"]) {
+  for (const source of ["davidson", "paradetox", "rtp-prompt", "rtp-continuation"]) {
     assert.ok(bySource.get(source)!.auroc >= TARGET_AUROC, `${source} AUROC ${bySource.get(source)!.auroc}`);
   }
-  assert.ok(bySource.get("rtp-continuation")!.auroc >= RTP_CONTINUATION_AUROC);
-  assert.ok(bySource.get("rtp-continuation")!.spearman! > 0.6);
+  const continuations = bySource.get("rtp-continuation")!;
+  assert.ok(continuations.rows >= MIN_HELD_OUT_CONTINUATIONS, `${continuations.rows} held-out continuations`);
+  assert.ok(continuations.spearman! > 0.6);
   assert.ok(bySource.get("benign:nlp-corpus")!.positiveRate < 0.05);
   assert.ok(report.eceAfter < 0.05, `ECE ${report.eceAfter}`);
 
