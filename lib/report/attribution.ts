@@ -45,6 +45,7 @@ const QUALITY_COLUMNS: QualityColumn[] = [
   { header: "F1", value: (row) => row.f1, optional: false },
   { header: "AUROC", value: (row) => row.auroc, optional: false },
   { header: "AUPRC", value: (row) => row.auprc, optional: false },
+  { header: "AUROC before pooling", value: (row) => row.unpooledAuroc, optional: true },
   { header: "chunk precision", value: (row) => row.chunkPrecision, optional: true },
   { header: "chunk recall", value: (row) => row.chunkRecall, optional: true },
   { header: "chunk F1", value: (row) => row.chunkF1, optional: true },
@@ -73,7 +74,11 @@ export function qualityBlocks(data: AttributionData): Block[] {
     ]),
     caption:
       "Token-level precision, recall and F1 of the selected tokens against ground-truth toxic spans; " +
-      "AUROC and AUPRC of the scores at token and chunk level (n/a: the method has no scores).",
+      "AUROC and AUPRC of the scores at token and chunk level (n/a: the method has no scores)." +
+      (data.pooling && data.pooling !== "none"
+        ? ` Influence scores were pooled (${data.pooling}) before selection and measurement; ` +
+          "the column before pooling gives the token AUROC of the scores as computed."
+        : ""),
   }];
 
   const sources = [...new Set(data.quality.flatMap((row) => Object.keys(row.budgetShare ?? {})))].sort();

@@ -59,6 +59,7 @@ export function attributionFromComparison(
     f1: entry.token.f1,
     auroc: entry.token.auroc,
     auprc: entry.token.auprc,
+    unpooledAuroc: comparison.unpooledTokenAuroc?.[entry.method],
     chunkPrecision: entry.chunk.precision,
     chunkRecall: entry.chunk.recall,
     chunkF1: entry.chunk.f1,
@@ -90,6 +91,7 @@ export function attributionFromComparison(
 
   return {
     quality,
+    pooling: comparison.pooling ?? "none",
     selections,
     curves: [...curves.values()],
     histograms: extras.histograms ?? [],

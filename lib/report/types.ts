@@ -100,6 +100,8 @@ export interface AttributionQualityRow {
   /** Token-level AUROC and AUPRC of the scores (NaN for methods without scores). */
   auroc: number;
   auprc: number;
+  /** Token-level AUROC of the influence scores before pooling, when the selection pooled them. */
+  unpooledAuroc?: number;
   /** Tokens the method selected. */
   tokensSelected?: number;
   /** Chunk-level precision, recall, F1, AUROC and AUPRC, when chunks carry labels. */
@@ -186,6 +188,8 @@ export interface SelectionSummary {
 /** Everything about influence attribution and token selection. */
 export interface AttributionData {
   quality: AttributionQualityRow[];
+  /** Pooling applied to the influence scores before selection and measurement (`none` when absent). */
+  pooling?: string;
   /** Selection statistics per score-based method, when recorded. */
   selections?: SelectionSummary[];
   curves: BudgetCurve[];

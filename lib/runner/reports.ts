@@ -5,6 +5,7 @@
  * (histograms, a unigram perplexity) that the report labels as such.
  */
 
+import { poolingOf, poolTokenScores } from "../select/pooling.ts";
 import { join } from "node:path";
 import type { Plan, PlanNode } from "../plan/graph.ts";
 import type { Spec } from "../spec/types.ts";
@@ -280,6 +281,13 @@ async function gatherAttribution(
       }
     });
     histograms.push(scoreHistogram("differential token score", scores.scores, labels));
+    const pooling = poolingOf(spec.selection);
+    if (pooling.kind !== "none") {
+      const pooled = poolTokenScores(scores, corpus, tokenizer.eotId, pooling);
+      histograms.push(
+        scoreHistogram(`differential token score, ${pooling.kind} pooling`, pooled.scores, labels),
+      );
+    }
   }
   return attributionFromComparison(comparison, {
     scoredTokens: scores?.scores.length,

@@ -12,7 +12,9 @@ import type { SelectionSpec } from "../spec/types.ts";
 import { tableFromColumns, writeArrow } from "../util/arrow.ts";
 import { writeTextAtomic } from "../util/atomic.ts";
 import { type AttributionComparison, compareAttribution, comparisonTable } from "./comparison.ts";
+import { poolingOf, poolTokenScores } from "./pooling.ts";
 import type { ChunkLabelRule } from "./quality.ts";
+import { auroc } from "./ranking_metrics.ts";
 import { type ScoreInput, tokenScoresOf } from "./score_source.ts";
 
 /** Config slice: the spec's selection settings and seed, plus optional curve budgets and chunk-label rule. */
@@ -72,16 +74,30 @@ export const attributionCodec: ArtifactCodec<AttributionComparison> = {
 export const attributionStage: StageDefinition<AttributionConfig, AttributionInputs, AttributionComparison> =
   {
     name: "attribution",
-    version: "1",
+    version: "2",
     usesBackend: false,
     codec: attributionCodec,
     async run(context, config, inputs) {
+      const pooling = poolingOf(config.selection);
+      let differential = await tokenScoresOf(inputs.differential, context.signal);
+      let plain = inputs.plain === undefined ? undefined : await tokenScoresOf(inputs.plain, context.signal);
+      // Token AUROC of the scores as computed, kept beside the pooled comparison.
+      const unpooled: Record<string, number> = {};
+      if (pooling.kind !== "none") {
+        const labels = tokenLabels(inputs.corpus, differential.chunkIds, differential.blockSize);
+        unpooled["differential influence"] = auroc(differential.scores, labels);
+        differential = poolTokenScores(differential, inputs.corpus, inputs.tokenizer.eotId, pooling);
+        if (plain) {
+          unpooled["plain influence (tokens)"] = auroc(plain.scores, labels);
+          plain = poolTokenScores(plain, inputs.corpus, inputs.tokenizer.eotId, pooling);
+        }
+      }
       const comparison = await compareAttribution({
         corpus: inputs.corpus,
         tokenizer: inputs.tokenizer,
         spec: config.selection,
-        differential: await tokenScoresOf(inputs.differential, context.signal),
-        plain: inputs.plain === undefined ? undefined : await tokenScoresOf(inputs.plain, context.signal),
+        differential,
+        plain,
         seed: context.seed,
         curveBudgets: config.curve_budgets,
         chunkLabel: config.chunk_label,
@@ -94,13 +110,27 @@ export const attributionStage: StageDefinition<AttributionConfig, AttributionInp
             `lift ${row.lift.toFixed(2)}, recall ${row.recall.toFixed(3)}, token AUROC ${auroc}`,
         );
       }
-      const differential = comparison.qualities[0];
-      for (const warning of differential.warnings) {
-        context.events.warning(`${differential.method}: ${warning}`);
+      for (const [method, value] of Object.entries(unpooled)) {
+        context.events.log(`${method}: token AUROC before ${pooling.kind} pooling ${value.toFixed(3)}`);
       }
-      return comparison;
+      const first = comparison.qualities[0];
+      for (const warning of first.warnings) {
+        context.events.warning(`${first.method}: ${warning}`);
+      }
+      return { ...comparison, pooling: pooling.kind, unpooledTokenAuroc: unpooled };
     },
   };
+
+/** Ground-truth label (1 for tokens of toxic documents) of every scored position. */
+function tokenLabels(corpus: Corpus, chunkIds: Int32Array, blockSize: number): Uint8Array {
+  const labels = new Uint8Array(chunkIds.length * blockSize);
+  chunkIds.forEach((chunk, c) => {
+    for (let t = 0; t < blockSize; t++) {
+      labels[c * blockSize + t] = corpus.documents.toxic[corpus.docIds[chunk * blockSize + t]];
+    }
+  });
+  return labels;
+}
 
 /** Read a saved comparison without the runner (for reports). */
 export function readAttribution(dir: string): Promise<AttributionComparison> {

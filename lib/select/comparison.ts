@@ -155,6 +155,10 @@ export interface AttributionComparison {
   curves: BudgetPoint[];
   /** Selection statistics of the score-based methods, by method name. */
   selections: Record<string, SelectionStats>;
+  /** Pooling applied to the influence scores before every measurement here (`none` when absent). */
+  pooling?: string;
+  /** Token AUROC of the influence scores before pooling, by method name; empty without pooling. */
+  unpooledTokenAuroc?: Record<string, number>;
 }
 
 function sameChunks(a: TokenScores, b: TokenScores): boolean {

@@ -1,25 +1,45 @@
 /** The selection stage: token scores in, toxic-token mask and its statistics out. */
 
+import type { Corpus, Tokenizer } from "../data/types.ts";
 import type { StageDefinition } from "../runner/stage.ts";
 import type { SelectionSpec } from "../spec/types.ts";
 import { selectionCodec, writeSelection } from "./artifact.ts";
+import { pooledScoreSource, poolingOf } from "./pooling.ts";
 import { type ScoreInput, scoreSourceOf } from "./score_source.ts";
 import { selectTokens } from "./select.ts";
 import type { SelectionResult } from "./types.ts";
 
-/** Inputs of the selection stage: the scores stage's artifact, token scores in memory, or a table path. */
+/**
+ * Inputs of the selection stage: the scores stage's artifact, token scores in memory, or a table path;
+ * and, when the spec pools scores, the corpus and its tokenizer (for token ids and end-of-text).
+ */
 export interface SelectionInputs {
   scores: ScoreInput;
+  corpus?: Corpus;
+  tokenizer?: Tokenizer;
 }
 
 /** Stage definition; its config slice is `spec.selection`. */
 export const selectionStage: StageDefinition<SelectionSpec, SelectionInputs, SelectionResult> = {
   name: "selection",
-  version: "1",
+  version: "2",
   usesBackend: false,
   codec: selectionCodec,
   async run(context, config, inputs) {
-    const result = await selectTokens(scoreSourceOf(inputs.scores), config, {
+    const pooling = poolingOf(config);
+    let source = scoreSourceOf(inputs.scores);
+    if (pooling.kind !== "none") {
+      if (!inputs.corpus || !inputs.tokenizer) {
+        throw new Error(
+          `selection.pooling '${pooling.kind}' needs the corpus and tokenizer as inputs of the selection stage`,
+        );
+      }
+      source = pooledScoreSource(source, inputs.corpus, inputs.tokenizer.eotId, pooling);
+      context.events.log(
+        `pooling token scores: ${pooling.kind}${pooling.kind === "window" ? ` +-${pooling.window}` : ""}`,
+      );
+    }
+    const result = await selectTokens(source, config, {
       signal: context.signal,
       events: context.events,
     });

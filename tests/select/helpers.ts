@@ -17,7 +17,16 @@ export function scoresFromRows(rows: number[][], chunkIds?: number[]): TokenScor
 
 /** Build a selection spec with the reference defaults, overridden by `fields`. */
 export function selectionSpec(fields: Partial<SelectionSpec> = {}): SelectionSpec {
-  return { percentile: 0.99, window: 1, budget_fraction: 0.02, budget_tokens: 0, lambda: 1, ...fields };
+  return {
+    percentile: 0.99,
+    window: 1,
+    budget_fraction: 0.02,
+    budget_tokens: 0,
+    lambda: 1,
+    pooling: "none",
+    pooling_window: 8,
+    ...fields,
+  };
 }
 
 /** Rows of a mask as arrays of 0/1, for readable comparisons. */
