@@ -9,7 +9,7 @@
  * stages downstream of it (a lambda sweep shares the baseline, factors, scores and selection).
  */
 
-import type { ArmSpec, Spec } from "../spec/types.ts";
+import type { ArmSpec, SelectionSpec, Spec } from "../spec/types.ts";
 import { ARM_REGISTRY, attributionStage, selectionStage } from "../select/mod.ts";
 import {
   corpusStage,
@@ -45,7 +45,15 @@ import {
 import { withInputs } from "./remap.ts";
 
 /** Selection settings recorded for arms whose data does not depend on them. */
-const NEUTRAL_SELECTION = { percentile: 0, window: 0, budget_fraction: 0, budget_tokens: 0, lambda: 0 };
+const NEUTRAL_SELECTION: SelectionSpec = {
+  percentile: 0,
+  window: 0,
+  budget_fraction: 0,
+  budget_tokens: 0,
+  lambda: 0,
+  pooling: "none",
+  pooling_window: 0,
+};
 
 /** Node ids of the shared (arm-independent) part of the plan. */
 interface SharedNodes {
@@ -184,8 +192,14 @@ function dataNode(builder: PlanBuilder, spec: Spec, shared: SharedNodes, arm: Ar
   const dataArm = dataKind === "none" ? noneArm(arm.model) : arm;
   // Only what shapes the data goes into the key: not the arm's name, model, decoding or DPO settings.
   const keyArm = { ...dataArm, name: dataArm.kind, model: "", decoding: "sample" as const };
-  // Standard training reads nothing of the selection settings, so they stay out of its key.
-  const selection = dataKind === "none" ? NEUTRAL_SELECTION : spec.selection;
+  // An arm's data reads the selection settings only through lambda and, for plain-influence
+  // filtering, the budget; the mask is an input with its own key. Standard training reads none.
+  const budget = definition.needs.includes("plain-scores")
+    ? { budget_fraction: spec.selection.budget_fraction, budget_tokens: spec.selection.budget_tokens }
+    : {};
+  const selection = dataKind === "none"
+    ? NEUTRAL_SELECTION
+    : { ...NEUTRAL_SELECTION, lambda: spec.selection.lambda, ...budget };
   return builder.add(id, armDataStage, {
     config: { arm: keyArm, selection },
     inputs,

@@ -60,3 +60,22 @@ Deno.test("plan paper specs compile", async () => {
     assert.ok(plan.nodes.length > 10, name);
   }
 });
+
+Deno.test("plan oracle key ignores selection settings", async () => {
+  const load = (overrides: string[]) =>
+    loadSpec(join(ROOT, "experiments/pretrain.yaml"), { projectRoot: ROOT, overrides });
+  const base = await buildPlan((await load([])).runs[0].spec);
+  const changed = await buildPlan(
+    (await load(["selection.budget_fraction=0.1", "selection.percentile=0.9", "selection.pooling=document"]))
+      .runs[0]
+      .spec,
+  );
+  const keys = new Map(changed.nodes.map((node) => [node.id, node.key]));
+  const key = (id: string) => base.nodes.find((node) => node.id === id)!.key;
+  // The oracle mask and standard training read no selection setting; the IF-Guide mask reads all.
+  assert.equal(keys.get("train:gpt:oracle:s1004"), key("train:gpt:oracle:s1004"));
+  assert.equal(keys.get("train:gpt:none:s1004"), key("train:gpt:none:s1004"));
+  assert.equal(keys.get("scores"), key("scores"));
+  assert.notEqual(keys.get("selection"), key("selection"));
+  assert.notEqual(keys.get("train:gpt:ifguide:s1004"), key("train:gpt:ifguide:s1004"));
+});
