@@ -264,9 +264,7 @@ function addInfluence(
     : selectionRest;
   shared.selection = builder.add("selection", withInputs(selectionStage, scoreTable), {
     config: { ...selectionKey, lambda: 0 },
-    inputs: selectionKey.pooling === "none"
-      ? { scores }
-      : { scores, corpus: shared.corpus, tokenizer: shared.tokenizer },
+    inputs: selectionKey.pooling === "none" ? { scores } : { scores, corpus: shared.corpus },
   });
   builder.add(
     "attribution",

@@ -283,7 +283,7 @@ async function gatherAttribution(
     histograms.push(scoreHistogram("differential token score", scores.scores, labels));
     const pooling = poolingOf(spec.selection);
     if (pooling.kind !== "none") {
-      const pooled = poolTokenScores(scores, corpus, tokenizer.eotId, pooling);
+      const pooled = poolTokenScores(scores, corpus, pooling);
       histograms.push(
         scoreHistogram(`differential token score, ${pooling.kind} pooling`, pooled.scores, labels),
       );

@@ -86,10 +86,10 @@ export const attributionStage: StageDefinition<AttributionConfig, AttributionInp
       if (pooling.kind !== "none") {
         const labels = tokenLabels(inputs.corpus, differential.chunkIds, differential.blockSize);
         unpooled["differential influence"] = auroc(differential.scores, labels);
-        differential = poolTokenScores(differential, inputs.corpus, inputs.tokenizer.eotId, pooling);
+        differential = poolTokenScores(differential, inputs.corpus, pooling);
         if (plain) {
           unpooled["plain influence (tokens)"] = auroc(plain.scores, labels);
-          plain = poolTokenScores(plain, inputs.corpus, inputs.tokenizer.eotId, pooling);
+          plain = poolTokenScores(plain, inputs.corpus, pooling);
         }
       }
       const comparison = await compareAttribution({

@@ -4,12 +4,14 @@
  * above chance. Averaging the scores over a token's neighbourhood lets the document context speak:
  *
  * - `none`: the scores as computed (the reference method);
- * - `document`: every token gets the mean score of its document's span inside the chunk. Spans end
- *   at (and include) the end-of-text token that closes each document, so no ground truth is used;
+ * - `document`: every token gets the mean score of the scored tokens of its document, across chunk
+ *   boundaries. Document ids are the corpus's own boundaries (where end-of-text tokens fall), not
+ *   labels;
  * - `window`: every token gets the mean score of positions t - window .. t + window of its chunk,
  *   clipped at the chunk's edges.
  *
- * Pooling works chunk by chunk, so a streamed score source stays streamed.
+ * A streamed score source stays streamed: `document` pooling reads it twice (sums per document, then
+ * the pooled rows) and keeps two float64 values per document.
  */
 
 import type { Corpus } from "../data/types.ts";
@@ -30,41 +32,16 @@ export const NO_POOLING: PoolingSpec = { kind: "none", window: 0 };
 /** Chunks per pooled batch when a streamed source is pooled. */
 const POOLED_BATCH_CHUNKS = 256;
 
-/**
- * Pool the scores of one chunk into `out`. `tokens` are the chunk's token ids; `eotId` closes a
- * document span (used by `document` pooling only).
- */
-export function poolChunk(
-  scores: ArrayLike<number>,
-  tokens: ArrayLike<number>,
-  eotId: number,
-  spec: PoolingSpec,
-  out: Float32Array,
-): void {
+/** Mean of each position's window t - window .. t + window inside one chunk, written to `out`. */
+export function windowPoolChunk(scores: ArrayLike<number>, window: number, out: Float32Array): void {
   const size = scores.length;
-  if (spec.kind === "none") {
-    for (let t = 0; t < size; t++) out[t] = scores[t];
-    return;
-  }
-  if (spec.kind === "window") {
-    // Prefix sums in float64 keep the running totals exact enough for long chunks.
-    const prefix = new Float64Array(size + 1);
-    for (let t = 0; t < size; t++) prefix[t + 1] = prefix[t] + scores[t];
-    for (let t = 0; t < size; t++) {
-      const from = Math.max(0, t - spec.window);
-      const to = Math.min(size - 1, t + spec.window);
-      out[t] = (prefix[to + 1] - prefix[from]) / (to - from + 1);
-    }
-    return;
-  }
-  let start = 0;
+  // Prefix sums in float64 keep the running totals exact enough for long chunks.
+  const prefix = new Float64Array(size + 1);
+  for (let t = 0; t < size; t++) prefix[t + 1] = prefix[t] + scores[t];
   for (let t = 0; t < size; t++) {
-    if (tokens[t] !== eotId && t !== size - 1) continue;
-    let sum = 0;
-    for (let u = start; u <= t; u++) sum += scores[u];
-    const mean = sum / (t - start + 1);
-    for (let u = start; u <= t; u++) out[u] = mean;
-    start = t + 1;
+    const from = Math.max(0, t - window);
+    const to = Math.min(size - 1, t + window);
+    out[t] = (prefix[to + 1] - prefix[from]) / (to - from + 1);
   }
 }
 
@@ -84,7 +61,7 @@ export function assertPoolingSpec(spec: PoolingSpec): void {
   }
 }
 
-function chunkTokens(corpus: Corpus, chunkId: number, blockSize: number): Int32Array {
+function assertChunk(corpus: Corpus, chunkId: number, blockSize: number): void {
   if (blockSize !== corpus.blockSize) {
     throw new RangeError(
       `scores have block size ${blockSize} but the corpus has ${corpus.blockSize}; pool scores of this corpus only`,
@@ -93,43 +70,97 @@ function chunkTokens(corpus: Corpus, chunkId: number, blockSize: number): Int32A
   if (!(chunkId >= 0 && chunkId < corpus.numChunks)) {
     throw new RangeError(`scored chunk ${chunkId} is not in the corpus (0..${corpus.numChunks - 1})`);
   }
-  return corpus.tokens.subarray(chunkId * blockSize, (chunkId + 1) * blockSize);
 }
 
-/** Pool in-memory token scores chunk by chunk; returns new scores over the same chunks. `eotId` closes documents. */
-export function poolTokenScores(
-  scores: TokenScores,
-  corpus: Corpus,
-  eotId: number,
-  spec: PoolingSpec,
-): TokenScores {
+/** Per-document sums and counts of scores, accumulated row by row. */
+class DocumentMeans {
+  readonly sums: Float64Array;
+  readonly counts: Float64Array;
+  constructor(private readonly corpus: Corpus) {
+    this.sums = new Float64Array(corpus.documents.toxic.length);
+    this.counts = new Float64Array(corpus.documents.toxic.length);
+  }
+  document(chunkId: number, position: number): number {
+    assertChunk(this.corpus, chunkId, this.corpus.blockSize);
+    if (!(position >= 0 && position < this.corpus.blockSize)) {
+      throw new RangeError(
+        `scored position ${position} of chunk ${chunkId} is outside the block (0..${
+          this.corpus.blockSize - 1
+        })`,
+      );
+    }
+    return this.corpus.docIds[chunkId * this.corpus.blockSize + position];
+  }
+  add(chunkId: number, position: number, score: number): void {
+    const doc = this.document(chunkId, position);
+    this.sums[doc] += score;
+    this.counts[doc] += 1;
+  }
+  mean(chunkId: number, position: number): number {
+    const doc = this.document(chunkId, position);
+    return this.sums[doc] / this.counts[doc];
+  }
+}
+
+/** Pool in-memory token scores; returns new scores over the same chunks. */
+export function poolTokenScores(scores: TokenScores, corpus: Corpus, spec: PoolingSpec): TokenScores {
   assertPoolingSpec(spec);
   if (spec.kind === "none") return scores;
   const { blockSize } = scores;
   const pooled = new Float32Array(scores.scores.length);
+  if (spec.kind === "window") {
+    for (let c = 0; c < scores.numChunks; c++) {
+      const span = scores.scores.subarray(c * blockSize, (c + 1) * blockSize);
+      windowPoolChunk(span, spec.window, pooled.subarray(c * blockSize, (c + 1) * blockSize));
+    }
+    return { ...scores, scores: pooled };
+  }
+  const means = new DocumentMeans(corpus);
   for (let c = 0; c < scores.numChunks; c++) {
-    const span = scores.scores.subarray(c * blockSize, (c + 1) * blockSize);
-    const tokens = chunkTokens(corpus, scores.chunkIds[c], blockSize);
-    poolChunk(span, tokens, eotId, spec, pooled.subarray(c * blockSize, (c + 1) * blockSize));
+    assertChunk(corpus, scores.chunkIds[c], blockSize);
+    for (let t = 0; t < blockSize; t++) means.add(scores.chunkIds[c], t, scores.scores[c * blockSize + t]);
+  }
+  for (let c = 0; c < scores.numChunks; c++) {
+    for (let t = 0; t < blockSize; t++) pooled[c * blockSize + t] = means.mean(scores.chunkIds[c], t);
   }
   return { ...scores, scores: pooled };
 }
 
 /**
- * Pool a streamed score source. Rows of one chunk must arrive together and in position order 0..T-1,
- * as the scoring stage writes them; anything else is rejected with the chunk and position.
+ * Pool a streamed score source. `window` pooling needs each chunk's rows together and in position
+ * order 0..T-1, as the scoring stage writes them; anything else is rejected with the chunk and position.
  */
-export function pooledScoreSource(
-  source: ScoreSource,
-  corpus: Corpus,
-  eotId: number,
-  spec: PoolingSpec,
-): ScoreSource {
+export function pooledScoreSource(source: ScoreSource, corpus: Corpus, spec: PoolingSpec): ScoreSource {
   assertPoolingSpec(spec);
   if (spec.kind === "none") return source;
+  const label = `${source.label} (${spec.kind} pooling)`;
+  if (spec.kind === "document") {
+    let means: DocumentMeans | undefined;
+    return {
+      label,
+      async *batches(): AsyncGenerator<ScoreBatch> {
+        if (!means) {
+          const sums = new DocumentMeans(corpus);
+          for await (const batch of source.batches()) {
+            for (let i = 0; i < batch.chunkIds.length; i++) {
+              sums.add(batch.chunkIds[i], batch.positions[i], batch.scores[i]);
+            }
+          }
+          means = sums;
+        }
+        for await (const batch of source.batches()) {
+          const scores = new Float32Array(batch.scores.length);
+          for (let i = 0; i < scores.length; i++) {
+            scores[i] = means.mean(batch.chunkIds[i], batch.positions[i]);
+          }
+          yield { chunkIds: batch.chunkIds, positions: batch.positions, scores };
+        }
+      },
+    };
+  }
   const blockSize = corpus.blockSize;
   return {
-    label: `${source.label} (${spec.kind} pooling)`,
+    label,
     async *batches(): AsyncGenerator<ScoreBatch> {
       const chunk = new Float32Array(blockSize);
       const pooledChunk = new Float32Array(blockSize);
@@ -160,12 +191,13 @@ export function pooledScoreSource(
           if (id !== current || batch.positions[i] !== filled) {
             throw new Error(
               `${source.label}: chunk ${id} position ${batch.positions[i]} arrives out of order ` +
-                `(expected chunk ${current} position ${filled}); pooling needs each chunk's rows together in position order`,
+                `(expected chunk ${current} position ${filled}); window pooling needs each chunk's rows together in position order`,
             );
           }
           chunk[filled++] = batch.scores[i];
           if (filled < blockSize) continue;
-          poolChunk(chunk, chunkTokens(corpus, current, blockSize), eotId, spec, pooledChunk);
+          assertChunk(corpus, current, blockSize);
+          windowPoolChunk(chunk, spec.window, pooledChunk);
           ids.push(current);
           values.push(pooledChunk.slice());
           filled = 0;

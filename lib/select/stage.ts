@@ -1,6 +1,6 @@
 /** The selection stage: token scores in, toxic-token mask and its statistics out. */
 
-import type { Corpus, Tokenizer } from "../data/types.ts";
+import type { Corpus } from "../data/types.ts";
 import type { StageDefinition } from "../runner/stage.ts";
 import type { SelectionSpec } from "../spec/types.ts";
 import { selectionCodec, writeSelection } from "./artifact.ts";
@@ -11,12 +11,11 @@ import type { SelectionResult } from "./types.ts";
 
 /**
  * Inputs of the selection stage: the scores stage's artifact, token scores in memory, or a table path;
- * and, when the spec pools scores, the corpus and its tokenizer (for token ids and end-of-text).
+ * and, when the spec pools scores, the corpus (for document ids).
  */
 export interface SelectionInputs {
   scores: ScoreInput;
   corpus?: Corpus;
-  tokenizer?: Tokenizer;
 }
 
 /** Stage definition; its config slice is `spec.selection`. */
@@ -29,12 +28,12 @@ export const selectionStage: StageDefinition<SelectionSpec, SelectionInputs, Sel
     const pooling = poolingOf(config);
     let source = scoreSourceOf(inputs.scores);
     if (pooling.kind !== "none") {
-      if (!inputs.corpus || !inputs.tokenizer) {
+      if (!inputs.corpus) {
         throw new Error(
-          `selection.pooling '${pooling.kind}' needs the corpus and tokenizer as inputs of the selection stage`,
+          `selection.pooling '${pooling.kind}' needs the corpus as an input of the selection stage`,
         );
       }
-      source = pooledScoreSource(source, inputs.corpus, inputs.tokenizer.eotId, pooling);
+      source = pooledScoreSource(source, inputs.corpus, pooling);
       context.events.log(
         `pooling token scores: ${pooling.kind}${pooling.kind === "window" ? ` +-${pooling.window}` : ""}`,
       );

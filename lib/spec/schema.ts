@@ -268,8 +268,8 @@ const SELECTION = object({
   lambda: number("Penalty weight of selected tokens in the training objective", { min: 0, default: 1 }),
   pooling: enumOf(
     ["none", "document", "window"],
-    "Pool token scores before selection: none (the reference), the mean over each token's document " +
-      "span in its chunk (spans end at end-of-text tokens), or the mean over +-pooling_window positions",
+    "Pool token scores before selection: none (the reference), the mean over each token's whole " +
+      "document, or the mean over +-pooling_window positions of its chunk",
     { default: "none" },
   ),
   pooling_window: positive("Half-width in positions of window pooling", 8),
