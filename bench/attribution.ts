@@ -1,9 +1,10 @@
 /**
  * Token-level attribution quality of the influence strategies on a trained checkpoint. For identity,
  * K-FAC and EK-FAC, each with differential and plain (toxic-only) query gradients, it prints the
- * AUROC of token scores against the corpus's toxic-document ground truth. Two diagnostics sit
+ * AUROC of token scores against the corpus's toxic-document ground truth. Three diagnostics sit
  * beside it: the AUROC of chunk sums against majority-toxic chunks, and the token AUROC after
- * averaging scores over a window of positions. It also lists the tokens that dominate the top 1%
+ * averaging scores over a window of positions or over each document's scored tokens (the
+ * `selection.pooling` settings `window` and `document`). It also lists the tokens that dominate the top 1%
  * of scores, because frequent tokens such as commas and articles there mean the attribution failed.
  *
  * Usage (artifact folders from a pipeline run's cache):
@@ -34,6 +35,7 @@ import {
 } from "../lib/influence/mod.ts";
 import { loadCheckpoint, modelFromCheckpoint } from "../lib/model/checkpoint.ts";
 import type { GPT } from "../lib/model/gpt.ts";
+import { poolTokenScores } from "../lib/select/pooling.ts";
 import { auroc } from "../lib/select/ranking_metrics.ts";
 import type { BackendName } from "../lib/spec/types.ts";
 import { type StageEvents, stageEvents } from "../lib/runner/events.ts";
@@ -62,6 +64,8 @@ export interface AttributionRow {
   chunkAuroc: number;
   /** Token AUROC after averaging each score over positions t - SMOOTH_WINDOW .. t + SMOOTH_WINDOW of its chunk. */
   smoothedAuroc: number;
+  /** Token AUROC after averaging each score over the scored tokens of its document. */
+  documentAuroc: number;
   /** Token texts most frequent in the top 1% of scores, with their share of it. */
   topTokens: Array<{ token: string; share: number }>;
 }
@@ -156,6 +160,14 @@ export async function compareStrategies(
     auroc: auroc(scores[v], labels),
     chunkAuroc: auroc(chunkSums(scores[v], corpus.blockSize), chunkLabels(labels, corpus.blockSize)),
     smoothedAuroc: auroc(smoothWithinChunks(scores[v], corpus.blockSize, SMOOTH_WINDOW), labels),
+    documentAuroc: auroc(
+      poolTokenScores(
+        { numChunks: scoreIds.length, blockSize: corpus.blockSize, chunkIds: scoreIds, scores: scores[v] },
+        corpus,
+        { kind: "document", window: 0 },
+      ).scores,
+      labels,
+    ),
     topTokens: topTokens(scores[v], tokens, tokenizer),
   }));
   rows.forEach(onRow);
@@ -272,13 +284,14 @@ if (import.meta.main) {
       } s`,
   );
   console.log(
-    `strategy  differential  damping     token AUROC  smoothed (±${SMOOTH_WINDOW})  chunk AUROC  top 1% tokens (share)`,
+    `strategy  differential  damping     token AUROC  smoothed (±${SMOOTH_WINDOW})  document  chunk AUROC  top 1% tokens (share)`,
   );
   for (const row of result.rows) {
     const top = row.topTokens.map((t) => `${t.token} ${(100 * t.share).toFixed(0)}%`).join(", ");
     console.log(
       `${row.strategy.padEnd(9)} ${String(row.differential).padEnd(13)} ${row.damping.padEnd(11)} ` +
         `${row.auroc.toFixed(3).padStart(11)}  ${row.smoothedAuroc.toFixed(3).padStart(13)}  ` +
+        `${row.documentAuroc.toFixed(3).padStart(8)}  ` +
         `${row.chunkAuroc.toFixed(3).padStart(11)}  ${top}`,
     );
   }
