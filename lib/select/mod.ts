@@ -35,6 +35,15 @@ export {
 } from "./artifact.ts";
 export { type SelectionInputs, selectionStage } from "./stage.ts";
 export {
+  NO_POOLING,
+  pooledScoreSource,
+  type PoolingKind,
+  poolingOf,
+  type PoolingSpec,
+  poolTokenScores,
+  windowPoolChunk,
+} from "./pooling.ts";
+export {
   ARM_REGISTRY,
   type ArmDefinition,
   type ArmInputs,

@@ -127,8 +127,9 @@ export function poolTokenScores(scores: TokenScores, corpus: Corpus, spec: Pooli
 }
 
 /**
- * Pool a streamed score source. `window` pooling needs each chunk's rows together and in position
- * order 0..T-1, as the scoring stage writes them; anything else is rejected with the chunk and position.
+ * Pool a streamed score source. For `window` pooling, each chunk's rows must arrive together and in
+ * position order 0..T-1, as the scoring stage writes them. Rows out of order raise an error naming the
+ * chunk and position.
  */
 export function pooledScoreSource(source: ScoreSource, corpus: Corpus, spec: PoolingSpec): ScoreSource {
   assertPoolingSpec(spec);
