@@ -65,7 +65,7 @@ interface SharedNodes {
   selection?: string;
   plainScores?: string;
   rewardModel?: string;
-  /** Fingerprint of the user RTP file (empty without one), for the query-set key. */
+  /** Fingerprints of the shipped data and of the user RTP file (when named), for the query-set key. */
   rtpFingerprint: Record<string, string>;
 }
 
@@ -80,8 +80,8 @@ export async function buildPlan(spec: Spec): Promise<Plan> {
 
   // The user RTP file feeds only the query and prompt sets, so it stays out of the corpus keys.
   const { rtp: rtpFile, ...corpusData } = spec.data;
-  const rtpFingerprint = await rtpFileFingerprint(spec.data).catch(() => ({}));
-  const rtpFingerprints = { ...fingerprints, ...rtpFingerprint };
+  // Query and prompt sets come from the shipped RTP rows (through the role split) or the user's file.
+  const rtpFingerprints = { ...fingerprints, ...(await rtpFileFingerprint(spec.data).catch(() => ({}))) };
   const rtpConfig = rtpFile ? { rtp_file: rtpFile } : {};
 
   const documents = builder.add("documents", documentsStage, {
@@ -114,7 +114,14 @@ export async function buildPlan(spec: Spec): Promise<Plan> {
     config: { ...DEFAULT_IMPLICIT_CONFIG, splitSeed },
     fingerprints,
   });
-  const shared: SharedNodes = { corpus, tokenizer, promptSets, explicit, implicit, rtpFingerprint };
+  const shared: SharedNodes = {
+    corpus,
+    tokenizer,
+    promptSets,
+    explicit,
+    implicit,
+    rtpFingerprint: rtpFingerprints,
+  };
 
   const needs = new Set(spec.arms.flatMap((arm) => ARM_REGISTRY[arm.kind].needs));
   const influenceSeed = spec.seeds[0];

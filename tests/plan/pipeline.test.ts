@@ -66,7 +66,7 @@ Deno.test("plan oracle key ignores selection settings", async () => {
     loadSpec(join(ROOT, "experiments/pretrain.yaml"), { projectRoot: ROOT, overrides });
   const base = await buildPlan((await load([])).runs[0].spec);
   const changed = await buildPlan(
-    (await load(["selection.budget_fraction=0.1", "selection.percentile=0.9", "selection.pooling=document"]))
+    (await load(["selection.budget_fraction=0.05", "selection.percentile=0.95", "selection.pooling=none"]))
       .runs[0]
       .spec,
   );
