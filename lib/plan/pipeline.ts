@@ -199,8 +199,8 @@ function dataNode(builder: PlanBuilder, spec: Spec, shared: SharedNodes, arm: Ar
   const dataArm = dataKind === "none" ? noneArm(arm.model) : arm;
   // Only what shapes the data goes into the key: not the arm's name, model, decoding or DPO settings.
   const keyArm = { ...dataArm, name: dataArm.kind, model: "", decoding: "sample" as const };
-  // An arm's data reads the selection settings only through lambda and, for plain-influence
-  // filtering, the budget; the mask is an input with its own key. Standard training reads none.
+  // An arm's data reads lambda and, for plain-influence filtering, the budget. The mask is an input
+  // with its own key, and standard training reads no selection setting.
   const budget = definition.needs.includes("plain-scores")
     ? { budget_fraction: spec.selection.budget_fraction, budget_tokens: spec.selection.budget_tokens }
     : {};

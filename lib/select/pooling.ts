@@ -1,7 +1,7 @@
 /**
  * Pooling of token scores before selection. A single token's influence score mostly reflects how the
  * model predicts that one next token, so at small scale it ranks tokens of toxic documents barely
- * above chance. Averaging the scores over a token's neighbourhood lets the document context speak:
+ * above chance. Averaging the scores over a token's neighbourhood adds the context of its document:
  *
  * - `none`: the scores as computed (the reference method);
  * - `document`: every token gets the mean score of the scored tokens of its document, across chunk
@@ -17,7 +17,7 @@
 import type { Corpus } from "../data/types.ts";
 import type { ScoreBatch, ScoreSource, TokenScores } from "./types.ts";
 
-/** How token scores are pooled before selection. */
+/** Kind of pooling applied to token scores before selection. */
 export type PoolingKind = "none" | "document" | "window";
 
 /** Pooling settings: the kind, and the half-width of `window` pooling in positions. */
@@ -45,13 +45,13 @@ export function windowPoolChunk(scores: ArrayLike<number>, window: number, out: 
   }
 }
 
-/** The pooling settings of a selection spec; specs written before pooling existed mean `none`. */
+/** Read the pooling settings of a selection spec. A spec without `pooling` means `none`. */
 export function poolingOf(selection: { pooling?: PoolingKind; pooling_window?: number }): PoolingSpec {
   const kind = selection.pooling ?? "none";
   return { kind, window: kind === "window" ? selection.pooling_window ?? 8 : 0 };
 }
 
-/** Check pooling settings; throws a RangeError naming the bad value. */
+/** Check pooling settings and throw a RangeError naming the invalid value. */
 export function assertPoolingSpec(spec: PoolingSpec): void {
   if (spec.kind !== "none" && spec.kind !== "document" && spec.kind !== "window") {
     throw new RangeError(`pooling '${spec.kind}' is unknown; use none, document or window`);
@@ -61,12 +61,15 @@ export function assertPoolingSpec(spec: PoolingSpec): void {
   }
 }
 
-function assertChunk(corpus: Corpus, chunkId: number, blockSize: number): void {
+function assertBlockSize(corpus: Corpus, blockSize: number): void {
   if (blockSize !== corpus.blockSize) {
     throw new RangeError(
       `scores have block size ${blockSize} but the corpus has ${corpus.blockSize}; pool scores of this corpus only`,
     );
   }
+}
+
+function assertChunk(corpus: Corpus, chunkId: number): void {
   if (!(chunkId >= 0 && chunkId < corpus.numChunks)) {
     throw new RangeError(`scored chunk ${chunkId} is not in the corpus (0..${corpus.numChunks - 1})`);
   }
@@ -80,8 +83,9 @@ class DocumentMeans {
     this.sums = new Float64Array(corpus.documents.toxic.length);
     this.counts = new Float64Array(corpus.documents.toxic.length);
   }
+  /** Document id of a scored row; throws a RangeError for a chunk or position outside the corpus. */
   document(chunkId: number, position: number): number {
-    assertChunk(this.corpus, chunkId, this.corpus.blockSize);
+    assertChunk(this.corpus, chunkId);
     if (!(position >= 0 && position < this.corpus.blockSize)) {
       throw new RangeError(
         `scored position ${position} of chunk ${chunkId} is outside the block (0..${
@@ -115,9 +119,9 @@ export function poolTokenScores(scores: TokenScores, corpus: Corpus, spec: Pooli
     }
     return { ...scores, scores: pooled };
   }
+  assertBlockSize(corpus, blockSize);
   const means = new DocumentMeans(corpus);
   for (let c = 0; c < scores.numChunks; c++) {
-    assertChunk(corpus, scores.chunkIds[c], blockSize);
     for (let t = 0; t < blockSize; t++) means.add(scores.chunkIds[c], t, scores.scores[c * blockSize + t]);
   }
   for (let c = 0; c < scores.numChunks; c++) {
@@ -197,7 +201,7 @@ export function pooledScoreSource(source: ScoreSource, corpus: Corpus, spec: Poo
           }
           chunk[filled++] = batch.scores[i];
           if (filled < blockSize) continue;
-          assertChunk(corpus, current, blockSize);
+          assertChunk(corpus, current);
           windowPoolChunk(chunk, spec.window, pooledChunk);
           ids.push(current);
           values.push(pooledChunk.slice());

@@ -10,8 +10,8 @@ import { selectTokens } from "./select.ts";
 import type { SelectionResult } from "./types.ts";
 
 /**
- * Inputs of the selection stage: the scores stage's artifact, token scores in memory, or a table path;
- * and, when the spec pools scores, the corpus (for document ids).
+ * Inputs of the selection stage. `scores` is the scores stage's artifact, token scores in memory, or a
+ * table path. `corpus` gives the document ids and is required when the spec pools scores.
  */
 export interface SelectionInputs {
   scores: ScoreInput;

@@ -12,7 +12,7 @@ async function readAll(spec: RtpFileSpec): Promise<RtpRow[]> {
   return rows;
 }
 
-/** The fields every format carries (attributes exist only where the file nests the scores). */
+/** Drop the attribute fields, which exist only where the file nests the scores, so every format compares equal. */
 function core(row: RtpRow) {
   const { promptAttributes: _p, continuationAttributes: _c, ...rest } = row;
   return rest;

@@ -45,7 +45,8 @@ Deno.test("rtp roles follow the hash rule", async () => {
   assert.deepEqual(roles.queries.map((r) => r.rowId), expectedQueries.map((r) => r.rowId));
   assert.equal(roles.rows, 120);
   assert.equal(roles.rows - roles.dropped, roles.queries.length + roles.evalPrompts.length);
-  assert.ok(roles.evalPrompts.length >= 30 && roles.queries.length >= 30, "both roles are filled");
+  assert.ok(roles.evalPrompts.length >= 30, "the evaluation role is filled");
+  assert.ok(roles.queries.length >= 30, "the query role is filled");
 
   // Shares of the two prompt classes differ: with both at 0 every row is a query candidate.
   const none = await rtpFileRoles(rtpSpec(RTP_JSONL, { eval_share: { toxic: 0, nontoxic: 0 } }), TEST_SEED);
@@ -90,9 +91,9 @@ Deno.test("rtp roles drop shipped corpus and repeated texts", async () => {
     rtpSpec(`${dir}/leaky.jsonl`, { eval_share: { toxic: 1, nontoxic: 1 } }),
     TEST_SEED,
   );
-  const kept = texts([...roles.queries, ...roles.evalPrompts]);
-  assert.ok(!kept.has(normalizeText(corpusText)), "a shipped corpus text never becomes a prompt");
-  assert.ok(!kept.has(normalizeText(classifierText)), "a classifier text never becomes a prompt");
+  const keptTexts = texts([...roles.queries, ...roles.evalPrompts]);
+  assert.ok(!keptTexts.has(normalizeText(corpusText)), "a shipped corpus text never becomes a prompt");
+  assert.ok(!keptTexts.has(normalizeText(classifierText)), "a classifier text never becomes a prompt");
   const note1 = [...roles.queries, ...roles.evalPrompts].filter((row) =>
     normalizeText(row.prompt) === "in note 1, a lighthouse was described by"
   );
@@ -116,7 +117,8 @@ Deno.test("rtp file query and prompt sets", async () => {
   assert.equal(sets.rtp_toxic.rows.length, SIZES.rtp_toxic);
   assert.equal(sets.rtp_nontoxic.rows.length, SIZES.rtp_nontoxic);
   for (const row of sets.rtp_toxic.rows) {
-    assert.ok(row.promptToxicity! >= 0.5 && row.continuation === undefined);
+    assert.ok(row.promptToxicity! >= 0.5, `${row.id} has a toxic prompt`);
+    assert.equal(row.continuation, undefined);
   }
   for (const row of sets.rtp_nontoxic.rows) assert.ok(row.promptToxicity! < 0.5);
 
@@ -128,7 +130,7 @@ Deno.test("rtp file query and prompt sets", async () => {
   const promptIds = new Set(promptRows.map((row) => row.id));
   assert.ok(queryRows.every((row) => !promptIds.has(row.id)), "queries and evaluation prompts are disjoint");
 
-  // The flattened CSV holds the same rows, so it gives the same sets.
+  // The flattened CSV contains the same rows, so it gives the same sets.
   assert.deepEqual(await buildQuerySets(RULE, TEST_SEED, { file: rtpSpec(RTP_CSV) }), queries);
   await assert.rejects(
     buildQuerySets({ ...RULE, toxic: 500 }, TEST_SEED, { file: spec }),

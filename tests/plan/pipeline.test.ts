@@ -72,10 +72,19 @@ Deno.test("plan oracle key ignores selection settings", async () => {
   );
   const keys = new Map(changed.nodes.map((node) => [node.id, node.key]));
   const key = (id: string) => base.nodes.find((node) => node.id === id)!.key;
-  // The oracle mask and standard training read no selection setting; the IF-Guide mask reads all.
+  // The oracle mask and standard training read no selection setting, and the IF-Guide mask reads all.
   assert.equal(keys.get("train:gpt:oracle:s1004"), key("train:gpt:oracle:s1004"));
   assert.equal(keys.get("train:gpt:none:s1004"), key("train:gpt:none:s1004"));
   assert.equal(keys.get("scores"), key("scores"));
   assert.notEqual(keys.get("selection"), key("selection"));
   assert.notEqual(keys.get("train:gpt:ifguide:s1004"), key("train:gpt:ifguide:s1004"));
+});
+
+Deno.test("plan query key reads shipped data", async () => {
+  const loaded = await loadSpec(join(ROOT, "experiments/pretrain.yaml"), { projectRoot: ROOT });
+  const plan = await buildPlan(loaded.runs[0].spec);
+  const node = (id: string) => plan.nodes.find((entry) => entry.id === id)!;
+  // The query sets come from the shipped RTP rows through the role split, as the prompt sets do.
+  assert.ok(node("queries").fingerprints.shipped, "the queries key carries the shipped-data fingerprint");
+  assert.equal(node("queries").fingerprints.shipped, node("prompt-sets").fingerprints.shipped);
 });

@@ -1,5 +1,7 @@
 /** Shared builders for selection tests. */
 
+import { silentEvents } from "../../lib/runner/events.ts";
+import type { StageContext } from "../../lib/runner/stage.ts";
 import type { SelectionSpec } from "../../lib/spec/types.ts";
 import type { TokenScores } from "../../lib/select/types.ts";
 import type { Corpus, Tokenizer } from "../../lib/data/types.ts";
@@ -80,5 +82,18 @@ export function pieceTokenizer(pieces: string[]): Tokenizer {
     },
     decode: (ids) => Array.from(ids, (id) => pieces[id]).join(""),
     tokenText: (id) => pieces[id],
+  };
+}
+
+/** Build a stage context writing to `outputDir`; warnings go to `warnings` when given. */
+export function stageContext(outputDir: string, warnings: string[] = []): StageContext {
+  return {
+    events: { ...silentEvents, warning: (message) => warnings.push(message) },
+    signal: new AbortController().signal,
+    seed: 3,
+    key: "test",
+    outputDir,
+    scratchDir: outputDir,
+    versions: {},
   };
 }

@@ -1,6 +1,4 @@
 import assert from "assert";
-import { silentEvents } from "../../lib/runner/events.ts";
-import type { StageContext } from "../../lib/runner/stage.ts";
 import { attributionStage } from "../../lib/select/attribution_stage.ts";
 import {
   pooledScoreSource,
@@ -12,7 +10,13 @@ import {
 import { collectTokenScores, denseScoreSource } from "../../lib/select/score_source.ts";
 import { selectionStage } from "../../lib/select/stage.ts";
 import type { ScoreSource } from "../../lib/select/types.ts";
-import { corpusFromDocuments, pieceTokenizer, scoresFromRows, selectionSpec } from "./helpers.ts";
+import {
+  corpusFromDocuments,
+  pieceTokenizer,
+  scoresFromRows,
+  selectionSpec,
+  stageContext as context,
+} from "./helpers.ts";
 
 /** Largest absolute difference tolerated between float32 pooled means and hand values. */
 const MEAN_TOLERANCE = 1e-6;
@@ -107,18 +111,6 @@ Deno.test("pooling window needs a half-width", () => {
   assert.deepEqual(poolingOf({ pooling: "window", pooling_window: 3 }), { kind: "window", window: 3 });
   assert.deepEqual(poolingOf({}), { kind: "none", window: 0 });
 });
-
-function context(outputDir: string): StageContext {
-  return {
-    events: silentEvents,
-    signal: new AbortController().signal,
-    seed: 3,
-    key: "test",
-    outputDir,
-    scratchDir: outputDir,
-    versions: {},
-  };
-}
 
 const twoDocuments = corpusFromDocuments([
   { tokens: [1, 1, 1, 0] },

@@ -1,21 +1,13 @@
 import assert from "assert";
-import { silentEvents } from "../../lib/runner/events.ts";
-import type { StageContext } from "../../lib/runner/stage.ts";
 import { attributionStage } from "../../lib/select/attribution_stage.ts";
 import { selectionStage } from "../../lib/select/stage.ts";
-import { corpusFromDocuments, pieceTokenizer, scoresFromRows, selectionSpec } from "./helpers.ts";
-
-function context(outputDir: string, warnings: string[] = []): StageContext {
-  return {
-    events: { ...silentEvents, warning: (message) => warnings.push(message) },
-    signal: new AbortController().signal,
-    seed: 3,
-    key: "test",
-    outputDir,
-    scratchDir: outputDir,
-    versions: {},
-  };
-}
+import {
+  corpusFromDocuments,
+  pieceTokenizer,
+  scoresFromRows,
+  selectionSpec,
+  stageContext as context,
+} from "./helpers.ts";
 
 Deno.test("selection stage saves and loads", async () => {
   const dir = await Deno.makeTempDir();
