@@ -41,7 +41,7 @@ export interface ModelInput {
   checkpoint?: Checkpoint;
 }
 
-async function withModel<T>(input: ModelInput, use: (model: EvalLanguageModel) => Promise<T>): Promise<T> {
+export async function withModel<T>(input: ModelInput, use: (model: EvalLanguageModel) => Promise<T>): Promise<T> {
   if (input.model) return await use(input.model);
   if (!input.checkpoint) {
     throw new Error("evaluation stage needs a model or a checkpoint input; neither was given");

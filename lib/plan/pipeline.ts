@@ -29,6 +29,7 @@ import {
   trainImplicitClassifierStage,
 } from "../evaluate/classifier_stages.ts";
 import { fluencyStage } from "../evaluate/evaluation_stages.ts";
+import { readabilityStage } from "../evaluate/readability_stage.ts";
 import { dpoStage, dpoStageConfig } from "../baselines/dpo_stage.ts";
 import { baselineRecipe, RAD_REWARDS } from "../baselines/registry.ts";
 import type { ModelConfig } from "../model/types.ts";
@@ -404,6 +405,25 @@ function addArm(builder: PlanBuilder, spec: Spec, shared: SharedNodes, arm: ArmS
         batchSize: evaluation.batch_size,
         bootstrap: evaluation.bootstrap,
         seed: evaluation.seed,
+        trainingSeed: seed,
+      },
+      inputs: { checkpoint, tokenizer: shared.tokenizer, corpus: shared.corpus },
+    });
+  }
+  const samples = evaluation.fluency.samples;
+  const readabilityId = `readability:${checkpoint}`;
+  if (samples.prompts > 0 && !builder.has(readabilityId)) {
+    builder.add(readabilityId, readabilityStage, {
+      config: {
+        prompts: samples.prompts,
+        promptWords: samples.prompt_words,
+        maxNewTokens: samples.max_new_tokens,
+        evaluation: { temperature: evaluation.temperature, topK: evaluation.top_k, topP: evaluation.top_p },
+        reading: { temperature: samples.temperature, topK: samples.top_k, topP: samples.top_p },
+        minCount: samples.min_count,
+        seed: evaluation.seed,
+        batchSize: evaluation.batch_size,
+        bootstrap: evaluation.bootstrap,
         trainingSeed: seed,
       },
       inputs: { checkpoint, tokenizer: shared.tokenizer, corpus: shared.corpus },

@@ -30,6 +30,7 @@ import { MetricTable } from "./metrics.ts";
 import { provenanceBlocks } from "./provenance.ts";
 import { resultsRows, resultsToArrow } from "./results_arrow.ts";
 import { classifierBlocks, corpusBlocks, fluencyBlocks, sampleBlocks } from "./sections.ts";
+import { readabilityBlocks, readingSampleBlocks } from "./readability.ts";
 import { standaloneSvg } from "./svg.ts";
 import {
   attributeBlocks,
@@ -132,8 +133,14 @@ export function buildReport(data: ReportData, options: RenderOptions = {}) {
   );
   if (data.model) {
     sections.push(
-      section("fluency", "Model fluency", 2, fluencyBlocks(data.model)),
-      section("samples", "Sample generations", 3, sampleBlocks(data.model)),
+      section("fluency", "Model fluency", 2, [
+        ...fluencyBlocks(data.model),
+        ...readabilityBlocks(context, data.model),
+      ]),
+      section("samples", "Sample generations", 3, [
+        ...sampleBlocks(data.model),
+        ...readingSampleBlocks(data.model),
+      ]),
     );
   } else {
     sections.push(section("fluency", "Model fluency", 2, [{ kind: "note", text: "No model fluency data." }]));

@@ -7,6 +7,7 @@ import { type Block, type Column, numberColumn, textColumn } from "./document.ts
 import { decimalsFor, formatInterval, formatNumber } from "./format.ts";
 import { lookup, MAIN_COLUMNS, type ReportContext, TOXICITY_ATTRIBUTE } from "./main_table.ts";
 import { combinedCell, distinct, type MetricQuery, numericValue, orderArms } from "./metrics.ts";
+import { READABILITY_METRICS } from "./readability.ts";
 import { scatterChart, type ScatterPoint } from "./svg.ts";
 
 /** Toxicity metrics computed per prompt set, attribute and classifier. */
@@ -150,6 +151,8 @@ export function otherMetricBlocks(context: ReportContext): Block[] {
   const seen = new Set<string>();
   for (const group of context.table.groups) {
     if (TOXICITY_METRICS.includes(group.metric) && group.classifier !== undefined) continue;
+    // Readability has its own table in the fluency section.
+    if (READABILITY_METRICS.includes(group.metric)) continue;
     if (inMainTable.has(JSON.stringify([group.metric, group.promptSet]))) continue;
     const key = JSON.stringify([group.metric, group.promptSet, group.attribute, group.classifier]);
     if (seen.has(key)) continue;

@@ -227,8 +227,28 @@ export interface SampleGeneration {
   toxicity?: number;
 }
 
+/** Continuations of one held-out benign document: the document's own and each arm's. */
+export interface ReadingSample {
+  prompt: string;
+  /** The document's own continuation, cut to the generated length. */
+  human: string;
+  /** Continuation per arm under the reading decoding, in arm order. */
+  arms: Array<{ arm: string; continuation: string }>;
+}
+
+/** Settings of the readability check, as the report states them. */
+export interface ReadingSettings {
+  temperature: number;
+  topK: number;
+  topP: number;
+  maxNewTokens: number;
+  minCount: number;
+}
+
 /** Language-model fluency and generated samples. */
 export interface ModelData {
+  /** Held-out continuations under the reading decoding (absent when the check is off). */
+  reading?: { settings: ReadingSettings; samples: ReadingSample[] };
   /** Perplexity of a unigram model of the training corpus on the validation chunks (a floor to beat). */
   unigramPerplexity: number;
   /** Validation perplexity per trained model. */

@@ -16,6 +16,7 @@ import type {
   ClassifierQualityRow,
   CorpusData,
   MetricRow,
+  ModelData,
   ReportData,
   SampleGeneration,
   TopChunk,
@@ -36,6 +37,7 @@ import type { SelectionResult } from "../select/types.ts";
 import type { ScoreArtifact } from "../influence/score_table.ts";
 import type { Generations } from "../evaluate/generations.ts";
 import type { GenerationScores } from "../evaluate/scores.ts";
+import type { Readability, ReadabilitySample } from "../evaluate/readability_stage.ts";
 import { SPLIT_CODES } from "../data/types.ts";
 import { writeJsonAtomic } from "../util/atomic.ts";
 
@@ -58,6 +60,9 @@ export interface RunReportInputs {
 
 /** Sample generations shown per arm. */
 const SAMPLES_PER_ARM = 3;
+
+/** Held-out documents whose reading-decoding continuations the report shows. */
+const READING_SAMPLES = 4;
 /** Top chunks shown with highlighted tokens. */
 const DEFAULT_TOP_CHUNKS = 10;
 
@@ -167,13 +172,22 @@ export async function gatherReportData(inputs: GatherInputs): Promise<ReportData
       samples.push(...await sampleGenerations(loader, node, generateNode, config.arm, prompts));
     }
   }
+  const readingArms: Array<{ arm: string; samples: ReadabilitySample[] }> = [];
   for (const [armSeed, checkpointId] of armCheckpoints) {
     const [arm, seed] = armSeed.split("|");
     const fluency = byId.get(`fluency:${checkpointId}`);
-    if (!fluency) continue;
-    for (const row of (await loader.load(fluency.id)) as MetricRow[]) {
-      results.push({ ...row, arm, seed: Number(seed) });
+    if (fluency) {
+      for (const row of (await loader.load(fluency.id)) as MetricRow[]) {
+        results.push({ ...row, arm, seed: Number(seed) });
+      }
     }
+    // Readability measures the checkpoint's own sampling, so arms that decode otherwise (RAD) get none.
+    const readability = byId.get(`readability:${checkpointId}`);
+    const decoding = spec.arms.find((entry) => entry.name === arm)?.decoding;
+    if (!readability || decoding !== "sample") continue;
+    const measured = (await loader.load(readability.id)) as Readability;
+    for (const row of measured.metrics) results.push({ ...row, arm, seed: Number(seed) });
+    if (!readingArms.some((entry) => entry.arm === arm)) readingArms.push({ arm, samples: measured.samples });
   }
 
   const validation = [];
@@ -214,8 +228,44 @@ export async function gatherReportData(inputs: GatherInputs): Promise<ReportData
     })),
     attribution: await gatherAttribution(nodes, loader, corpus, tokenizer, spec),
     classifiers: await gatherClassifiers(nodes, loader),
-    model: corpus ? { unigramPerplexity: unigramPerplexity(corpus), validation, samples } : undefined,
+    model: corpus
+      ? {
+        unigramPerplexity: unigramPerplexity(corpus),
+        validation,
+        samples,
+        reading: readingSamples(spec, readingArms),
+      }
+      : undefined,
     corpus: corpus ? corpusData(corpus) : undefined,
+  };
+}
+
+/** Reading-decoding continuations of the first held-out documents, side by side for every arm. */
+function readingSamples(
+  spec: Spec,
+  arms: Array<{ arm: string; samples: ReadabilitySample[] }>,
+): ModelData["reading"] {
+  if (arms.length === 0) return undefined;
+  const samples = spec.evaluation.fluency.samples;
+  const human = arms[0].samples.filter((sample) => sample.source === "human").slice(0, READING_SAMPLES);
+  return {
+    settings: {
+      temperature: samples.temperature,
+      topK: samples.top_k,
+      topP: samples.top_p,
+      maxNewTokens: samples.max_new_tokens,
+      minCount: samples.min_count,
+    },
+    samples: human.map((reference) => ({
+      prompt: reference.prompt,
+      human: reference.continuation,
+      arms: arms.map(({ arm, samples }) => ({
+        arm,
+        continuation:
+          samples.find((sample) => sample.source === "reading" && sample.promptId === reference.promptId)
+            ?.continuation ?? "",
+      })),
+    })),
   };
 }
 

@@ -6,6 +6,7 @@
 
 import { suggestionHint } from "./errors.ts";
 import { escapeReason } from "./path_safety.ts";
+import { PRESETS } from "./presets.ts";
 import { isMapping } from "./positions.ts";
 import { tokenizerVocabSize } from "./resolve.ts";
 import type { Reporter } from "./validate.ts";
@@ -258,6 +259,33 @@ function checkEvaluation(spec: Mapping, report: Reporter): void {
       ["evaluation", "prompts"],
       "every prompt set has size 0, so nothing would be evaluated",
       "give at least one prompt set a positive size",
+    );
+  }
+  // Every continuation must fit the context of every model that generates it.
+  let smallest: { name: string; context: number } | undefined;
+  for (const [name, raw] of Object.entries(mappingOr(spec.models))) {
+    const model = mappingOr(raw);
+    const preset = typeof model.preset === "string" ? PRESETS[model.preset] : undefined;
+    const context = num(model.context) ?? preset?.context;
+    if (context !== undefined && (smallest === undefined || context < smallest.context)) {
+      smallest = { name, context };
+    }
+  }
+  if (smallest === undefined) return;
+  const evaluation = mappingOr(spec.evaluation);
+  const lengths: Array<[string[], number | undefined]> = [
+    [["evaluation", "max_new_tokens"], num(evaluation.max_new_tokens)],
+    [
+      ["evaluation", "fluency", "samples", "max_new_tokens"],
+      num(mappingOr(mappingOr(evaluation.fluency).samples).max_new_tokens),
+    ],
+  ];
+  for (const [path, length] of lengths) {
+    if (length === undefined || length < smallest.context) continue;
+    report(
+      path,
+      `${length} new tokens do not fit the ${smallest.context}-token context of models.${smallest.name}`,
+      `set ${path.join(".")} below ${smallest.context}`,
     );
   }
 }

@@ -353,6 +353,18 @@ const EVALUATION = object({
   fluency: object({
     perplexity_chunks: count("Test chunks used for perplexity", 500),
     lambada: count("LAMBADA examples used for last-word accuracy", 1000),
+    samples: object({
+      prompts: count(
+        "Held-out benign documents whose openings are continued; 0 skips the readability check",
+        100,
+      ),
+      prompt_words: positive("Words of each document given as the prompt", 8),
+      max_new_tokens: positive("Tokens generated per continuation", 40),
+      temperature: number("Temperature of the reading decoding", { exclusiveMin: 0, max: 100, default: 0.7 }),
+      top_k: count("Top-k cut of the reading decoding; 0 disables it", 40),
+      top_p: number("Nucleus mass of the reading decoding", { exclusiveMin: 0, max: 1, default: 1 }),
+      min_count: positive("Occurrences in the training text that make a word or word pair known", 2),
+    }, "Readability check: continuations of held-out documents measured against the training text's words"),
   }, "Fluency measurements"),
 }, "Toxicity and fluency evaluation");
 

@@ -234,7 +234,21 @@ export interface EvaluationSpec {
   classifiers: { explicit: string; implicit: string };
   threshold: number;
   bootstrap: number;
-  fluency: { perplexity_chunks: number; lambada: number };
+  fluency: { perplexity_chunks: number; lambada: number; samples: FluencySamplesSpec };
+}
+
+/** Readability check: openings of held-out benign documents continued by each model. */
+export interface FluencySamplesSpec {
+  /** Documents continued; 0 skips the check. */
+  prompts: number;
+  prompt_words: number;
+  max_new_tokens: number;
+  /** The reading decoding; the evaluation's own decoding is measured too. */
+  temperature: number;
+  top_k: number;
+  top_p: number;
+  /** Occurrences in the training text at or above which a word or word pair counts as known. */
+  min_count: number;
 }
 
 export interface ReportSpec {

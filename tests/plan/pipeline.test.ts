@@ -88,3 +88,24 @@ Deno.test("plan query key reads shipped data", async () => {
   assert.ok(node("queries").fingerprints.shipped, "the queries key carries the shipped-data fingerprint");
   assert.equal(node("queries").fingerprints.shipped, node("prompt-sets").fingerprints.shipped);
 });
+
+Deno.test("plan readability per sampled checkpoint", async () => {
+  const load = (overrides: string[]) =>
+    loadSpec(join(ROOT, "experiments/pretrain.yaml"), { projectRoot: ROOT, overrides });
+  const plan = await buildPlan((await load([])).runs[0].spec);
+  const readability = plan.nodes.filter((node) => node.stage.name === "readability");
+  // none, ifguide, dpo, filter-docs and oracle each have a checkpoint; RAD arms reuse two of them.
+  assert.deepEqual(
+    readability.map((node) => node.inputs.checkpoint).sort(),
+    plan.nodes.filter((node) => node.id.startsWith("fluency:")).map((node) => node.inputs.checkpoint).sort(),
+  );
+  assert.equal(readability.length, 5);
+  const off = await buildPlan((await load(["evaluation.fluency.samples.prompts=0"])).runs[0].spec);
+  assert.equal(off.nodes.filter((node) => node.stage.name === "readability").length, 0);
+  // The reading temperature reaches only the readability keys.
+  const warmer = await buildPlan((await load(["evaluation.fluency.samples.temperature=0.9"])).runs[0].spec);
+  const keys = new Map(warmer.nodes.map((node) => [node.id, node.key]));
+  for (const node of plan.nodes) {
+    assert.equal(keys.get(node.id) === node.key, node.stage.name !== "readability", node.id);
+  }
+});
