@@ -9,7 +9,7 @@
  *
  * Usage (artifact folders from a pipeline run's cache):
  *   deno run -A bench/attribution.ts --checkpoint DIR --corpus DIR --tokenizer DIR --queries DIR
- *     [--layers 'blocks.*.attn.*,blocks.*.mlp.*'] [--damping heuristic,1e-4] [--fit-chunks 2000]
+ *     [--layers 'blocks.*.attn.*,blocks.*.mlp.*'] [--damping heuristic,1x,1e-4] [--fit-chunks 2000]
  *     [--score-chunks 1500] [--fisher true] [--backend wasm]
  */
 
@@ -225,10 +225,10 @@ function topTokens(
 }
 
 function parseDamping(text: string): DampingSpec {
-  if (text === "heuristic") return "heuristic";
+  if (text === "heuristic" || /^[0-9]+(\.[0-9]+)?x$/.test(text)) return text;
   const value = Number(text);
   if (!Number.isFinite(value) || value < 0) {
-    throw new RangeError(`--damping value '${text}' is invalid; use 'heuristic' or a number >= 0`);
+    throw new RangeError(`--damping value '${text}' is invalid; use 'heuristic', 'Kx' (K x the mean eigenvalue) or a number >= 0`);
   }
   return value;
 }

@@ -10,18 +10,24 @@ import type { EigenResult } from "./eigen.ts";
 /** Factor of the mean curvature eigenvalue used by the heuristic damping. */
 export const HEURISTIC_DAMPING_FACTOR = 0.1;
 
-/** Damping as given in the spec: a fixed value or `heuristic`. */
-export type DampingSpec = "heuristic" | number;
+/** Damping as given in the spec: `heuristic`, a multiple `Kx` of the mean eigenvalue, or a fixed value. */
+export type DampingSpec = string | number;
 
 /** Resolve the damping of one layer from its curvature eigenvalues. */
 export function resolveDamping(spec: DampingSpec, eigenvalues: Float64Array): number {
-  if (spec === "heuristic") {
+  if (typeof spec === "string") {
+    const factor = spec === "heuristic" ? HEURISTIC_DAMPING_FACTOR : Number(spec.slice(0, -1));
+    if ((spec !== "heuristic" && !spec.endsWith("x")) || !(factor > 0)) {
+      throw new RangeError(
+        `influence.damping is '${spec}'; use 'heuristic', 'Kx' with K > 0, or a number >= 0`,
+      );
+    }
     let sum = 0;
     for (let i = 0; i < eigenvalues.length; i++) sum += eigenvalues[i];
-    return HEURISTIC_DAMPING_FACTOR * (sum / Math.max(eigenvalues.length, 1));
+    return factor * (sum / Math.max(eigenvalues.length, 1));
   }
   if (!Number.isFinite(spec) || spec < 0) {
-    throw new RangeError(`influence.damping is ${spec}; use 'heuristic' or a number >= 0`);
+    throw new RangeError(`influence.damping is ${spec}; use 'heuristic', 'Kx' with K > 0, or a number >= 0`);
   }
   return spec;
 }

@@ -26,14 +26,15 @@ function cells(context: ReportContext, arm: string, promptSet: string): string[]
 }
 
 /**
- * One row per arm and decoding, plus the held-out documents' own continuations as the reference,
- * and a sentence that sets the baseline's reading-decoding shares beside the reference.
+ * Build the readability table (one row per arm and decoding, with the held-out documents' own
+ * continuations as the reference) and a sentence that sets the baseline's shares beside the reference.
  */
 export function readabilityBlocks(context: ReportContext, model: ModelData): Block[] {
   const measured = orderArms(context.arms).filter((arm) =>
     context.table.get(arm.name, { metric: "known_words", promptSet: "samples_reading" }) !== undefined
   );
   if (measured.length === 0) return [];
+
   const settings = model.reading?.settings;
   const rows: string[][] = [[
     "human text",
@@ -64,6 +65,7 @@ export function readabilityBlocks(context: ReportContext, model: ModelData): Blo
       `in the training text; repeated trigrams are word trigrams already seen earlier in the same text. ` +
       `Reading decoding: ${decoding}. Means over documents with 95% intervals.`,
   }];
+
   const baseline = measured.find((arm) => arm.kind === "none") ?? measured[0];
   const value = (promptSet: string, metric: string, arm = baseline.name): MetricGroup | undefined =>
     context.table.get(arm, { metric, promptSet });
@@ -84,7 +86,7 @@ export function readabilityBlocks(context: ReportContext, model: ModelData): Blo
   return blocks;
 }
 
-/** Continuations of the first held-out documents under the reading decoding, one row per model. */
+/** Show the continuations of the first held-out documents under the reading decoding, one row per model. */
 export function readingSampleBlocks(model: ModelData): Block[] {
   const reading = model.reading;
   if (!reading || reading.samples.length === 0) return [];

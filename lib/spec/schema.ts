@@ -233,9 +233,13 @@ const INFLUENCE = object({
   damping: union(
     [
       enumOf(["heuristic"], "0.1 x the mean eigenvalue of each layer"),
+      string("K times the mean eigenvalue of each layer, written `Kx` (`1x`, `0.5x`)", {
+        pattern: /^[0-9]+(\.[0-9]+)?x$/,
+        patternHint: "a positive number followed by x, e.g. 1x or 0.5x",
+      }),
       number("Fixed damping added to every eigenvalue", { exclusiveMin: 0 }),
     ],
-    "Damping: `heuristic` or a positive number",
+    "Damping: `heuristic`, a multiple of each layer's mean eigenvalue (`Kx`), or a positive number",
     { default: "heuristic" },
   ),
   differential: boolean("Subtract the influence on non-toxic queries", { default: true }),

@@ -140,7 +140,8 @@ export interface InfluenceSpec {
   strategy: "ekfac" | "kfac" | "identity";
   fisher: "true" | "empirical";
   /** `heuristic` is 0.1 x mean eigenvalue per layer; a number is used as is. */
-  damping: "heuristic" | number;
+  /** `heuristic` (0.1 x each layer's mean eigenvalue), `Kx` (K x that mean) or a fixed number. */
+  damping: string | number;
   differential: boolean;
   /** Glob patterns over linear-layer names, e.g. `blocks.*.attn.qkv`. */
   layers: string[];

@@ -173,7 +173,7 @@ Deno.test("readability stage measures both decodings and the reference", async (
   assert.equal(loaded.samples[0].knownWordRate, human.knownWordRate);
   assert.deepEqual(loaded.metrics.map((row) => row.value), result.metrics.map((row) => row.value));
 
-  // A corpus without a usable held-out document says how to fix it.
+  // A corpus without a usable held-out document raises an error that names the fix.
   const bare = { ...corpus, chunkSplit: corpus.chunkSplit.map(() => SPLIT_CODES.train) };
   await assert.rejects(
     () => readabilityStage.run(context, STAGE_CONFIG, { model, tokenizer: letters, corpus: bare }),

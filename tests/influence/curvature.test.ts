@@ -216,13 +216,18 @@ Deno.test("statistics merge equals one pass", () => {
   assert.ok(relativeError(lambda, whole.factors.layers[0].correctedEigenvalues!) < 1e-12);
 });
 
-Deno.test("heuristic damping mean eigenvalue", () => {
+Deno.test("damping scales mean eigenvalue", () => {
   const { factors } = fitDense(fakeCapture(4, 3, 11), "ekfac");
   const lambda = factors.layers[0].correctedEigenvalues!;
   const mean = lambda.reduce((x, y) => x + y, 0) / lambda.length;
   const v = randomRows(O, I, Rng.derive(12, "v"));
   const result = preconditionLayer(factors, 0, v, "heuristic");
   assert.ok(Math.abs(result.damping - 0.1 * mean) < 1e-12 * mean);
+  // `Kx` scales the same mean; a fixed number is used as given.
+  assert.ok(Math.abs(preconditionLayer(factors, 0, v, "2.5x").damping - 2.5 * mean) < 1e-12 * mean);
+  assert.equal(preconditionLayer(factors, 0, v, 0.25).damping, 0.25);
+  assert.throws(() => preconditionLayer(factors, 0, v, "0x"), /K > 0/);
+  assert.throws(() => preconditionLayer(factors, 0, v, "many"), /'Kx'/);
 });
 
 function transposeOf(m: Float64Array, n: number): Float64Array {

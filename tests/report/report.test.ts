@@ -352,3 +352,58 @@ Deno.test("formats option limits files", async () => {
   const { files } = await renderReport(reportData(), dir, { formats: ["arrow"], paper_comparison: false });
   assert.deepEqual(files, [join(dir, "results.arrow")]);
 });
+
+Deno.test("readability table and held-out continuations", async () => {
+  const data = reportData();
+  const sets = ["samples_reading", "samples_evaluation", "human_text"];
+  const metrics = ["known_words", "known_bigrams", "repeated_trigrams"];
+  for (const [a, arm] of ["none", "ifguide"].entries()) {
+    for (const [s, promptSet] of sets.entries()) {
+      for (const [m, metric] of metrics.entries()) {
+        // Distinct values per cell, so a misplaced cell shows.
+        const value = 0.5 + a / 10 + s / 100 + m / 1000;
+        data.results.push({
+          arm,
+          seed: 1004,
+          promptSet,
+          metric,
+          value,
+          ciLow: value - 0.1,
+          ciHigh: value + 0.1,
+          n: 50,
+        });
+      }
+    }
+  }
+  data.model!.reading = {
+    settings: { temperature: 0.7, topK: 40, topP: 1, maxNewTokens: 40, minCount: 2 },
+    samples: [{
+      prompt: "The river ran",
+      human: " past the mill",
+      arms: [{ arm: "none", continuation: " into the sea" }, {
+        arm: "ifguide",
+        continuation: " down the hill",
+      }],
+    }],
+  };
+  const { markdown } = await render(data);
+  const table = markdownTable(markdown, "| model | text | known words");
+  assert.deepEqual(table.slice(2).map((row) => row.slice(0, 3)), [
+    ["human text", "held-out document", "0.520 [0.420, 0.620]"],
+    ["none", "reading decoding", "0.500 [0.400, 0.600]"],
+    ["none", "evaluation decoding", "0.510 [0.410, 0.610]"],
+    ["ifguide", "reading decoding", "0.600 [0.500, 0.700]"],
+    ["ifguide", "evaluation decoding", "0.610 [0.510, 0.710]"],
+  ]);
+  assert.equal(table[3][4], "0.502 [0.402, 0.602]");
+  assert.match(markdown, /0\.500 of the words that 'none' writes are known words \(human text: 0\.520\)/);
+  assert.match(markdown, /temperature 0\.7, top-k 40, top-p 1/);
+  const samples = markdownTable(markdown, "| prompt | model | continuation");
+  assert.deepEqual(samples.slice(2), [
+    ["The river ran", "human text", " past the mill"],
+    ["The river ran", "none", " into the sea"],
+    ["The river ran", "ifguide", " down the hill"],
+  ]);
+  // The general table of other metrics leaves readability to its own table.
+  assert.ok(!/known_words \(/.test(markdown));
+});
