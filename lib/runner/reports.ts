@@ -240,7 +240,7 @@ export async function gatherReportData(inputs: GatherInputs): Promise<ReportData
   };
 }
 
-/** Reading-decoding continuations of the first held-out documents, side by side for every arm. */
+/** Collect the reading-decoding continuations of the first held-out documents, side by side for every arm. */
 function readingSamples(
   spec: Spec,
   arms: Array<{ arm: string; samples: ReadabilitySample[] }>,
