@@ -41,7 +41,11 @@ export interface ModelInput {
   checkpoint?: Checkpoint;
 }
 
-export async function withModel<T>(input: ModelInput, use: (model: EvalLanguageModel) => Promise<T>): Promise<T> {
+/** Run `use` on the given model, or on a model built from the checkpoint and disposed afterwards. */
+export async function withModel<T>(
+  input: ModelInput,
+  use: (model: EvalLanguageModel) => Promise<T>,
+): Promise<T> {
   if (input.model) return await use(input.model);
   if (!input.checkpoint) {
     throw new Error("evaluation stage needs a model or a checkpoint input; neither was given");
