@@ -228,7 +228,9 @@ function parseDamping(text: string): DampingSpec {
   if (text === "heuristic" || /^[0-9]+(\.[0-9]+)?x$/.test(text)) return text;
   const value = Number(text);
   if (!Number.isFinite(value) || value < 0) {
-    throw new RangeError(`--damping value '${text}' is invalid; use 'heuristic', 'Kx' (K x the mean eigenvalue) or a number >= 0`);
+    throw new RangeError(
+      `--damping value '${text}' is invalid; use 'heuristic', 'Kx' (K x the mean eigenvalue) or a number >= 0`,
+    );
   }
   return value;
 }

@@ -1,5 +1,11 @@
 import assert from "assert";
-import { loadToxigen, readShipped, setDataRoot, ShippedDataError, verifyShippedData } from "../../lib/data/mod.ts";
+import {
+  loadToxigen,
+  readShipped,
+  setDataRoot,
+  ShippedDataError,
+  verifyShippedData,
+} from "../../lib/data/mod.ts";
 import { dataRoot } from "../../lib/data/shipped.ts";
 
 const FILE = "toxigen/toxigen_prompt_statements.jsonl.gz";
@@ -64,7 +70,10 @@ Deno.test("shipped loaders row counts", async () => {
 
 Deno.test("verifyShippedData every file", async () => {
   const paths = await verifyShippedData();
-  const manifest = JSON.parse(await Deno.readTextFile(`${dataRoot()}/CHECKSUMS.json`)) as Record<string, string>;
+  const manifest = JSON.parse(await Deno.readTextFile(`${dataRoot()}/CHECKSUMS.json`)) as Record<
+    string,
+    string
+  >;
   assert.deepEqual(paths, Object.keys(manifest).sort());
   assert.equal(paths.length, 25);
 });
