@@ -5,7 +5,7 @@
 
 import { type Block, numberColumn, textColumn } from "./document.ts";
 import { formatNumber, PROBABILITY_DECIMALS } from "./format.ts";
-import { type ReportContext } from "./main_table.ts";
+import type { ReportContext } from "./main_table.ts";
 import { combinedCell, type MetricGroup, orderArms } from "./metrics.ts";
 import type { ModelData } from "./types.ts";
 
