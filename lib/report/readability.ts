@@ -63,7 +63,9 @@ export function readabilityBlocks(context: ReportContext, model: ModelData): Blo
       (settings ? ` (${settings.maxNewTokens} tokens each)` : "") +
       `. A word or adjacent word pair is known when it occurs at least ${settings?.minCount ?? 2} times ` +
       `in the training text; repeated trigrams are word trigrams already seen earlier in the same text. ` +
-      `Reading decoding: ${decoding}. Means over documents with 95% intervals.`,
+      `Reading decoding: ${decoding}. Means over documents with 95% intervals. These shares catch invented ` +
+      "words and loops but not grammar or sense: a share of known word pairs above the human one means " +
+      "frequent phrases, so read the continuations in the samples section.",
   }];
 
   const baseline = measured.find((arm) => arm.kind === "none") ?? measured[0];
