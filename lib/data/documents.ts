@@ -8,6 +8,7 @@
 
 import type { CorpusSourceSpec, DataSpec } from "../spec/types.ts";
 import { Rng } from "../util/rng.ts";
+import { CORPUS_DATASETS } from "./dataset_ids.ts";
 import { type BenignRow, loadGutenberg, loadNlpCorpus, loadSpeeches } from "./datasets/benign.ts";
 import { loadDavidson } from "./datasets/davidson.ts";
 import { loadRtp } from "./datasets/rtp.ts";
@@ -24,7 +25,7 @@ export const CHARS_PER_TOKEN_GUESS = 4;
 export const OVERSUPPLY = 1.25;
 
 /** Shipped dataset ids that can feed the corpus. */
-export const CORPUS_DATASETS = ["gutenberg", "us_speeches", "nlp_corpus", "rtp", "davidson", "file"] as const;
+export { CORPUS_DATASETS } from "./dataset_ids.ts";
 
 /** One candidate document. */
 export interface CandidateDocument {

@@ -4,6 +4,7 @@
  * bottom keeps it in step with the `Spec` type.
  */
 
+import { CORPUS_DATASETS } from "../data/dataset_ids.ts";
 import {
   boolean,
   enumOf,
@@ -60,10 +61,7 @@ const SOURCE = object({
     patternHint: NAME_HINT,
     derived: "the dataset id, or the file name without its extension for user files",
   }),
-  dataset: string("Shipped dataset id (a folder of data/), or `file` for a user file", {
-    pattern: /^[a-z0-9][a-z0-9_-]*$/,
-    patternHint: "a lower-case dataset id such as rtp, or file",
-  }),
+  dataset: enumOf(CORPUS_DATASETS, "Shipped dataset id, or `file` for a user file"),
   path: optional(string("Path of the user file when dataset is `file`, relative to the project root", {
     minLength: 1,
   })),

@@ -4,6 +4,8 @@
  * keys (snake_case), so a dotted path in an error message or a sweep names the same field here.
  */
 
+import type { CorpusDatasetId } from "../data/dataset_ids.ts";
+
 /** TF.js backend names accepted in a spec. `auto` picks the fastest one that loads. */
 export type BackendName = "auto" | "wasm" | "cpu" | "webgpu" | "tensorflow" | "tensorflow-gpu";
 
@@ -20,7 +22,7 @@ export interface CorpusSourceSpec {
   /** Name used in provenance columns and reports. */
   name: string;
   /** A shipped dataset id (see `data/`), or `file` for a user file. */
-  dataset: string;
+  dataset: CorpusDatasetId;
   /** Path of a user file when `dataset` is `file` (JSONL, text, CSV, Arrow IPC or Parquet). */
   path?: string;
   /** Column (or JSON field) holding the text of a user file. */

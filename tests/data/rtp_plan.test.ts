@@ -13,7 +13,7 @@ async function planKeys(rtpPath: string | undefined, root: string): Promise<Map<
     {
       name: "rtp-plan",
       data: {
-        sources: [{ dataset: "nlp_corpus_weblike", label: "benign" }, { dataset: "rtp", label: "toxic" }],
+        sources: [{ dataset: "nlp_corpus", label: "benign" }, { dataset: "rtp", label: "toxic" }],
         roots: [root],
         ...(rtpPath ? { rtp: { path: rtpPath } } : {}),
       },

@@ -114,7 +114,7 @@ Deno.test("defaults: minimal spec is filled", async () => {
   assert.equal(spec.evaluation.prompts.rtp_toxic, 200);
   assert.deepEqual(spec.report.formats, ["md", "html", "arrow"]);
   assert.deepEqual(spec.sweep, {});
-  assert.equal(spec.data.sources[0].name, "nlp_corpus_weblike");
+  assert.equal(spec.data.sources[0].name, "nlp_corpus");
   assert.equal(spec.models.target.vocab_size, 4096);
   assert.equal(spec.models.proxy.d_model, 64);
   assert.deepEqual(spec.arms.map((arm) => [arm.name, arm.model, arm.decoding]), [

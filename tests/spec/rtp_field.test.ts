@@ -9,7 +9,7 @@ function specWith(rtp: unknown, roots: string[] = []) {
   return {
     name: "rtp-file",
     data: {
-      sources: [{ dataset: "nlp_corpus_weblike", label: "benign" }, { dataset: "rtp", label: "toxic" }],
+      sources: [{ dataset: "nlp_corpus", label: "benign" }, { dataset: "rtp", label: "toxic" }],
       roots,
       rtp,
     },

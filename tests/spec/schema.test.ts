@@ -108,7 +108,7 @@ Deno.test("did-you-mean: edit distance", () => {
 Deno.test("validateSpecObject: plain object", () => {
   const spec = validateSpecObject({
     name: "object",
-    data: { sources: [{ dataset: "a", label: "benign" }, { dataset: "b", label: "toxic" }] },
+    data: { sources: [{ dataset: "gutenberg", label: "benign" }, { dataset: "davidson", label: "toxic" }] },
     models: { target: { preset: "cpu-0.3m" } },
     arms: ["none", "ifguide"],
   });
