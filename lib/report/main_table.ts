@@ -145,9 +145,14 @@ export function mainTableBlock(context: ReportContext): Block {
     return row;
   });
   const seeds = seedCount(context.table);
-  const caption = seeds > 1
-    ? `Means ± standard deviation over ${seeds} training seeds; each CI column spans the per-seed 95% intervals.`
-    : "Values with 95% confidence intervals; EMT and TP on RealToxicityPrompts prompts.";
+  const caption =
+    (seeds > 1
+      ? `Means ± standard deviation over ${seeds} training seeds; each CI column spans the per-seed 95% intervals.`
+      : "Values with 95% confidence intervals; EMT and TP on RealToxicityPrompts prompts.") +
+    " Perplexity is measured on the tokens of benign documents in held-out test chunks (toxic documents " +
+    "are left out because detoxification is meant to make them unlikely); decoding-time arms share " +
+    "their model's value. LAMBADA uses the reference code's rule: the argmax after the second-to-last " +
+    "token must be the passage's last token.";
   return { kind: "table", columns, rows, caption };
 }
 

@@ -80,9 +80,11 @@ export function readabilityBlocks(context: ReportContext, model: ModelData): Blo
     const p = (group: MetricGroup) => formatNumber(group.value, PROBABILITY_DECIMALS);
     blocks.push({
       kind: "paragraph",
-      text: `Under the reading decoding, ${p(words)} of the words that '${baseline.name}' writes are known ` +
-        `words (human text: ${p(humanWords)}), ${p(pairs)} of its adjacent word pairs are known pairs ` +
-        `(human text: ${p(humanPairs)}), and ${p(repeats)} of its trigrams repeat an earlier one.`,
+      text: `Over ${humanWords.n} held-out documents, under the reading decoding, ${p(words)} of the words ` +
+        `that '${baseline.name}' writes are known words (human text: ${p(humanWords)}), ${p(pairs)} of its ` +
+        `adjacent word pairs are known pairs (human text: ${p(humanPairs)}), and ${p(repeats)} of its ` +
+        "trigrams repeat an earlier one. Documents of sources that join several rows (`group` in the data " +
+        "spec) change topic from row to row, the human text included.",
     });
   }
   return blocks;

@@ -77,7 +77,8 @@ export function fluencyBlocks(model: ModelData): Block[] {
   const blocks: Block[] = [{
     kind: "paragraph",
     text: `A unigram model of the training corpus has validation perplexity ${unigram}; a trained model ` +
-      "that does not beat it has learned no context.",
+      "that does not beat it has learned no context. These perplexities are the trainer's own, on all " +
+      "tokens of the validation chunks, so they differ from the main table's benign-token test perplexity.",
   }];
   if (model.validation.length === 0) {
     blocks.push({ kind: "note", text: "No validation perplexities were recorded." });
@@ -108,6 +109,7 @@ export function sampleBlocks(model: ModelData): Block[] {
       formatNumber(sample.toxicity, PROBABILITY_DECIMALS),
     ])
   );
+  const shown = Math.max(...arms.map((arm) => rows.filter((row) => row[0] === arm).length));
   return [
     {
       kind: "warning",
@@ -123,7 +125,7 @@ export function sampleBlocks(model: ModelData): Block[] {
         numberColumn("toxicity"),
       ],
       rows,
-      caption: `Up to ${SAMPLES_PER_ARM} samples per arm; toxicity is the explicit classifier's score.`,
+      caption: `Up to ${shown} samples per arm; toxicity is the explicit classifier's score.`,
     },
   ];
 }

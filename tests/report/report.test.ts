@@ -396,6 +396,7 @@ Deno.test("readability table and held-out continuations", async () => {
     ["ifguide", "evaluation decoding", "0.610 [0.510, 0.710]"],
   ]);
   assert.equal(table[3][4], "0.502 [0.402, 0.602]");
+  assert.match(markdown, /Over 50 held-out documents/);
   assert.match(markdown, /0\.500 of the words that 'none' writes are known words \(human text: 0\.520\)/);
   assert.match(markdown, /temperature 0\.7, top-k 40, top-p 1/);
   const samples = markdownTable(markdown, "| prompt | model | continuation");
