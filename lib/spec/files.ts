@@ -3,8 +3,8 @@
  * Mappings merge key by key; lists and scalars in the child replace the parent's.
  */
 
-import { dirname, isAbsolute, relative, resolve } from "node:path";
-import type { SpecIssue } from "./errors.ts";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { closestMatch, type SpecIssue } from "./errors.ts";
 import { escapeReason } from "./path_safety.ts";
 import { isMapping, type PositionMap, type Segment } from "./positions.ts";
 import { MAX_SPEC_BYTES, type ParsedYaml, parseYaml, SourceText } from "./yaml_source.ts";
@@ -130,14 +130,17 @@ function resolveExtends(
   }
   const escape = escapeReason(target, dirname(path), context.projectRoot);
   if (escape) {
-    report(`extends: ${escape}`, "a parent spec must lie inside the project");
+    report(escape, "a parent spec must lie inside the project");
     return undefined;
   }
   const parentPath = resolve(dirname(path), target);
   if (!isFile(parentPath)) {
+    const closest = closestMatch(basename(parentPath), specFilesIn(dirname(parentPath)));
     report(
-      `extends: file "${target}" not found (resolved to ${parentPath})`,
-      "the path is relative to this spec file",
+      `file "${target}" not found (resolved to ${parentPath})`,
+      closest
+        ? `did you mean "${join(dirname(target), closest)}"? The path is relative to this spec file`
+        : "the path is relative to this spec file",
     );
     return undefined;
   }
@@ -178,4 +181,16 @@ function getMapping(root: Record<string, unknown>, path: Segment[]): Record<stri
   let current: unknown = root;
   for (const segment of path) current = isMapping(current) ? current[String(segment)] : undefined;
   return isMapping(current) ? current : undefined;
+}
+
+/** Names of the YAML files in a folder; empty when the folder cannot be read. */
+function specFilesIn(dir: string): string[] {
+  try {
+    return [...Deno.readDirSync(dir)]
+      .filter((entry) => entry.isFile && /\.ya?ml$/.test(entry.name))
+      .map((entry) => entry.name)
+      .sort();
+  } catch {
+    return [];
+  }
 }
