@@ -1,5 +1,6 @@
 /** Sweep grids: checking swept paths and listing the grid points in a stable order. */
 
+import { closestMatch } from "./errors.ts";
 import { childSchema } from "./overrides.ts";
 import { dotted, isMapping, type Segment } from "./positions.ts";
 import { SPEC_SCHEMA } from "./schema.ts";
@@ -28,7 +29,10 @@ export function sweepPathProblem(
     const next = childSchema(schema!, segment);
     if (!next) {
       const parent = i === 0 ? "the spec" : `"${dotted(segments.slice(0, i))}"`;
-      return `"${here}" does not exist: ${parent} has no field "${segment}"`;
+      const fields = schema!.kind === "object" ? Object.keys(schema!.fields) : [];
+      const closest = closestMatch(String(segment), fields);
+      const suggestion = closest ? ` (did you mean "${closest}"?)` : "";
+      return `"${here}" does not exist: ${parent} has no field "${segment}"${suggestion}`;
     }
     if (schema!.kind === "array") {
       const length = Array.isArray(value) ? value.length : 0;
