@@ -171,7 +171,9 @@ export function otherMetricBlocks(context: ReportContext): Block[] {
     });
   }
   if (cells.length === 0) return [];
-  return [metricGrid(context, cells, "All other measured metrics, with 95% intervals.")];
+  return [
+    metricGrid(context, cells, "All other measured metrics, with 95% intervals where the metric has them."),
+  ];
 }
 
 /** List the metrics that belong to no arm, such as classifier checks computed once per run. */

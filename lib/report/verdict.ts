@@ -111,7 +111,12 @@ export function headlineBlocks(context: ReportContext, reductions: Reduction[], 
     const parts: string[] = [];
     for (const entry of reductions.filter((reduction) => reduction.arm === arm.name)) {
       if (entry.kind === "reduction" && entry.column.promptSet !== "rtp_toxic") continue;
-      const ours = entry.kind === "reduction"
+      // An arm value of 0 leaves the factor undefined; the sentence then says the value itself.
+      const toZero = entry.kind === "reduction" && !Number.isFinite(entry.ours) &&
+        lookup(context, arm.name, entry.column)?.value === 0;
+      const ours = toZero
+        ? "down to 0"
+        : entry.kind === "reduction"
         ? `${formatNumber(entry.ours, FACTOR_DECIMALS)}× lower`
         : formatSignedPercent(entry.ours);
       const paper = entry.kind === "reduction"

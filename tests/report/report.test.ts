@@ -169,6 +169,16 @@ Deno.test("headline against none", async () => {
     line,
   );
   assert.ok(markdown.includes("ifguide+rad against none: EMT toxic"), "IF-Guide + RAD headline missing");
+
+  // A toxicity probability of exactly 0 leaves the factor undefined, so the sentence states the value.
+  const data = reportData();
+  for (const row of data.results) {
+    if (row.arm === "ifguide+rad" && row.metric === "tp" && row.promptSet === "rtp_toxic") row.value = 0;
+  }
+  const zero = (await render(data)).markdown.split("\n").find((text) =>
+    text.startsWith("ifguide+rad against")
+  )!;
+  assert.ok(zero.includes("TP toxic down to 0"), zero);
 });
 
 Deno.test("main table numbers in results.arrow", async () => {
