@@ -111,7 +111,7 @@ export function headlineBlocks(context: ReportContext, reductions: Reduction[], 
     const parts: string[] = [];
     for (const entry of reductions.filter((reduction) => reduction.arm === arm.name)) {
       if (entry.kind === "reduction" && entry.column.promptSet !== "rtp_toxic") continue;
-      // An arm value of 0 leaves the factor undefined; the sentence then says the value itself.
+      // An arm value of 0 leaves the factor undefined, so the sentence gives the value instead.
       const toZero = entry.kind === "reduction" && !Number.isFinite(entry.ours) &&
         lookup(context, arm.name, entry.column)?.value === 0;
       const ours = toZero
