@@ -89,7 +89,8 @@ export function textReadability(text: string, lexicon: Lexicon): TextReadability
 
 /** Documents whose chunks all lie in one split, in document order. */
 function documentsOfSplit(corpus: Corpus, split: number): number[] {
-  const state = new Int8Array(corpus.documents.text.length); // 0 unseen, 1 only `split`, -1 other splits too
+  // Per document: 0 not seen yet, 1 seen only in `split`, -1 seen in another split too.
+  const state = new Int8Array(corpus.documents.text.length);
   const T = corpus.blockSize;
   for (let c = 0; c < corpus.numChunks; c++) {
     const inSplit = corpus.chunkSplit[c] === split;

@@ -127,8 +127,8 @@ export const readabilityCodec: ArtifactCodec<Readability> = {
 };
 
 /**
- * Mean and bootstrap interval of the finite values; NaN (texts with too few words) are left out, and
- * no row is made when nothing is left.
+ * Compute the mean and bootstrap interval of the finite values as one metric row. NaN values (texts
+ * with too few words) are left out, and no row is made when nothing is left.
  */
 function meanRows(
   values: number[],

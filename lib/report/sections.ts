@@ -109,7 +109,8 @@ export function sampleBlocks(model: ModelData): Block[] {
       formatNumber(sample.toxicity, PROBABILITY_DECIMALS),
     ])
   );
-  const shown = Math.max(...arms.map((arm) => rows.filter((row) => row[0] === arm).length));
+  const shownPerArm = Math.max(...arms.map((arm) => rows.filter((row) => row[0] === arm).length));
+  const noun = shownPerArm === 1 ? "sample" : "samples";
   return [
     {
       kind: "warning",
@@ -125,7 +126,7 @@ export function sampleBlocks(model: ModelData): Block[] {
         numberColumn("toxicity"),
       ],
       rows,
-      caption: `Up to ${shown} samples per arm; toxicity is the explicit classifier's score.`,
+      caption: `Up to ${shownPerArm} ${noun} per arm; toxicity is the explicit classifier's score.`,
     },
   ];
 }

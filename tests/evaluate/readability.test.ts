@@ -47,7 +47,8 @@ Deno.test("readability rates on a hand-counted text", () => {
   // Too few words leave the rate undefined rather than 0 or 1.
   const short = textReadability("cat", lexicon);
   assert.equal(short.knownWordRate, 1);
-  assert.ok(Number.isNaN(short.knownBigramRate) && Number.isNaN(short.repeatedTrigramRate));
+  assert.ok(Number.isNaN(short.knownBigramRate));
+  assert.ok(Number.isNaN(short.repeatedTrigramRate));
   assert.ok(Number.isNaN(textReadability("", lexicon).knownWordRate));
   assert.throws(() => buildLexicon([], 0), /positive integer/);
 });
@@ -89,6 +90,14 @@ Deno.test("readability prompts come from benign test documents", () => {
 });
 
 /** Letters a-z are ids 1-26, space is 27 and id 0 is end-of-text. */
+const SPACE_ID = 27;
+
+function letterOf(id: number): string {
+  if (id === 0) return "";
+  if (id === SPACE_ID) return " ";
+  return String.fromCharCode(id + 96);
+}
+
 const letters: Tokenizer = {
   kind: "bpe",
   vocabSize: 28,
@@ -97,11 +106,10 @@ const letters: Tokenizer = {
   encode: (text) =>
     Int32Array.from(
       text.toLowerCase().replace(/[^a-z ]/g, ""),
-      (c) => (c === " " ? 27 : c.charCodeAt(0) - 96),
+      (c) => (c === " " ? SPACE_ID : c.charCodeAt(0) - 96),
     ),
-  decode: (ids) =>
-    Array.from(ids, (id) => (id === 0 ? "" : id === 27 ? " " : String.fromCharCode(id + 96))).join(""),
-  tokenText: (id) => (id === 0 ? "<eot>" : id === 27 ? " " : String.fromCharCode(id + 96)),
+  decode: (ids) => Array.from(ids, letterOf).join(""),
+  tokenText: (id) => (id === 0 ? "<eot>" : letterOf(id)),
 };
 
 const STAGE_CONFIG: ReadabilityConfig = {
